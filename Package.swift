@@ -1,0 +1,73 @@
+// swift-tools-version: 6.2
+// Loupe — a real-time WebRTC media node. See docs/architecture.md.
+import PackageDescription
+
+/// CI sets LOUPE_WERROR=1: every warning in the project's own targets fails the build.
+let werror = Context.environment["LOUPE_WERROR"] == "1"
+
+let strict: [SwiftSetting] = [
+    .swiftLanguageMode(.v6),
+    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("InternalImportsByDefault"),
+] + (werror ? [.treatAllWarnings(as: .error)] : [])
+
+/// A C library wrapped as a system-library target: `Sources/<name>/module.modulemap` + `shim.h`.
+func cLibrary(_ name: String, pkgConfig: String? = nil, apt: String) -> Target {
+    .systemLibrary(name: name, pkgConfig: pkgConfig, providers: [.apt([apt])])
+}
+
+let package = Package(
+    name: "Loupe",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "loupe", targets: ["loupe"]),
+        .library(name: "SansIO", targets: ["SansIO"]),
+        .library(name: "RTP", targets: ["RTP"]),
+        .library(name: "SDP", targets: ["SDP"]),
+        .library(name: "ICE", targets: ["ICE"]),
+        .library(name: "DTLS", targets: ["DTLS"]),
+        .library(name: "SRTP", targets: ["SRTP"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+    ],
+    targets: [
+        // C libraries (Debian -dev packages; scripts/setup installs them).
+        cLibrary("CVPX", pkgConfig: "vpx", apt: "libvpx-dev"),
+        cLibrary("CSRTP", pkgConfig: "libsrtp2", apt: "libsrtp2-dev"),
+        cLibrary("COpenSSL", pkgConfig: "openssl", apt: "libssl-dev"),
+        cLibrary("COpus", pkgConfig: "opus", apt: "libopus-dev"),
+        cLibrary("CYUV", apt: "libyuv-dev"),
+        cLibrary("CDNNL", apt: "libdnnl-dev"),
+
+        // Protocol core (sans-IO).
+        .target(name: "SansIO", swiftSettings: strict),
+        .target(name: "RTP", swiftSettings: strict),
+        .target(name: "SDP", swiftSettings: strict),
+        .target(name: "ICE", dependencies: ["SansIO", "COpenSSL"], swiftSettings: strict),
+        .target(name: "DTLS", dependencies: ["SansIO", "COpenSSL"], swiftSettings: strict),
+        .target(name: "SRTP", dependencies: ["CSRTP"], swiftSettings: strict),
+
+        .executableTarget(
+            name: "loupe",
+            dependencies: [
+                "SansIO", "RTP", "SDP", "ICE", "DTLS", "SRTP",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: strict),
+
+        .testTarget(name: "SansIOTests", dependencies: ["SansIO"], swiftSettings: strict),
+        .testTarget(name: "RTPTests", dependencies: ["RTP"],
+                    resources: [.copy("Fixtures")], swiftSettings: strict),
+        .testTarget(name: "SDPTests", dependencies: ["SDP"],
+                    resources: [.copy("Fixtures")], swiftSettings: strict),
+        .testTarget(name: "ICETests", dependencies: ["ICE"], swiftSettings: strict),
+        .testTarget(name: "DTLSTests", dependencies: ["DTLS"], swiftSettings: strict),
+        .testTarget(name: "SRTPTests", dependencies: ["SRTP"], swiftSettings: strict),
+        .testTarget(name: "CLibrariesTests",
+                    dependencies: ["CVPX", "CSRTP", "COpenSSL", "COpus", "CYUV", "CDNNL"],
+                    swiftSettings: strict),
+        .testTarget(name: "ProtocolIntegrationTests",
+                    dependencies: ["SansIO", "RTP", "DTLS", "SRTP"], swiftSettings: strict),
+    ]
+)

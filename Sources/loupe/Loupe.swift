@@ -1,0 +1,14 @@
+import ArgumentParser
+
+@main
+struct Loupe: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "loupe",
+        abstract: "Loupe, a real-time WebRTC media node.",
+        subcommands: [Version.self])
+}
+
+struct Version: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Print the version of Loupe.")
+    func run() { print("loupe 0.1.0") }
+}

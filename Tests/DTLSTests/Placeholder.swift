@@ -1,0 +1,4 @@
+import Testing
+@testable import DTLS
+
+@Test func moduleNamed() { #expect(DTLSModule.name == "DTLS") }

@@ -1,0 +1,6 @@
+import Testing
+import RTP
+import DTLS
+import SRTP
+
+@Test func modulesLink() { #expect(DTLSModule.name == "DTLS") }
