@@ -30,6 +30,13 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
     ],
     targets: [
         // C libraries (Debian -dev packages; scripts/setup installs them).
@@ -48,10 +55,30 @@ let package = Package(
         .target(name: "DTLS", dependencies: ["SansIO", "COpenSSL"], swiftSettings: strict),
         .target(name: "SRTP", dependencies: ["CSRTP"], swiftSettings: strict),
 
+        // The node: sans-IO core, and the server that gives it sockets and a clock.
+        .target(name: "Node", dependencies: ["SansIO", "RTP", "SDP", "ICE", "DTLS", "SRTP"],
+                swiftSettings: strict),
+        .target(
+            name: "Server",
+            dependencies: [
+                "Node", "SansIO",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Yams", package: "Yams"),
+            ],
+            resources: [.copy("Public")],
+            swiftSettings: strict),
+
         .executableTarget(
             name: "loupe",
             dependencies: [
-                "SansIO", "RTP", "SDP", "ICE", "DTLS", "SRTP",
+                "SansIO", "RTP", "SDP", "ICE", "DTLS", "SRTP", "Node", "Server",
+                .product(name: "Logging", package: "swift-log"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strict),
@@ -64,6 +91,8 @@ let package = Package(
         .testTarget(name: "ICETests", dependencies: ["ICE"], swiftSettings: strict),
         .testTarget(name: "DTLSTests", dependencies: ["DTLS"], swiftSettings: strict),
         .testTarget(name: "SRTPTests", dependencies: ["SRTP"], swiftSettings: strict),
+        .testTarget(name: "NodeTests", dependencies: ["Node"], swiftSettings: strict),
+        .testTarget(name: "ServerTests", dependencies: ["Server"], swiftSettings: strict),
         .testTarget(name: "CLibrariesTests",
                     dependencies: ["CVPX", "CSRTP", "COpenSSL", "COpus", "CYUV", "CDNNL"],
                     swiftSettings: strict),

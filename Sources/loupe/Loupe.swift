@@ -1,11 +1,11 @@
 import ArgumentParser
 
 @main
-struct Loupe: ParsableCommand {
+struct Loupe: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "loupe",
         abstract: "Loupe, a real-time WebRTC media node.",
-        subcommands: [Version.self])
+        subcommands: [Serve.self, Version.self])
 }
 
 struct Version: ParsableCommand {

@@ -1,0 +1,47 @@
+public import SansIO
+
+/// A video codec the node forwards.
+public enum VideoCodec: String, Sendable, CaseIterable, Codable {
+    case vp8, vp9
+}
+
+/// How the node behaves; the server builds it from `Config/loupe.yaml` (docs/configuration.md).
+public struct NodeConfiguration: Sendable {
+    /// ICE host candidates advertised in answers: the addresses peers send UDP to.
+    public var candidates: [TransportAddress]
+    /// Video codecs offered, in order of preference.
+    public var videoCodecs: [VideoCodec] = [.vp8, .vp9]
+    /// Least time between two keyframe requests sent to one publisher.
+    public var keyframeRequestInterval: Duration = .milliseconds(500)
+    /// Packets kept per outgoing video stream to answer NACKs.
+    public var rtxBufferPackets = 1024
+    /// Bitrate cap sent to publishers in REMB, bits per second.
+    public var maxPublishBitrate = 2_500_000
+    /// Silence after which a peer is considered gone (RFC 7675).
+    public var consentTimeout: Duration = .seconds(30)
+    public var maxSessions = 1000
+    public var maxSubscribersPerRoom = 200
+    /// The NTP time (RFC 3550 §4, 32.32 fixed point) at `Instant.zero`, for sender reports.
+    /// The server sets it from the wall clock once at start; simulations leave it at 0.
+    public var ntpTimeAtZero: UInt64 = 0
+
+    public init(candidates: [TransportAddress]) { self.candidates = candidates }
+}
+
+/// A datagram the node wants sent.
+public struct Transmit: Sendable, Equatable {
+    public var bytes: [UInt8]
+    public var to: TransportAddress
+    public init(bytes: [UInt8], to: TransportAddress) {
+        self.bytes = bytes
+        self.to = to
+    }
+}
+
+/// What can happen to the node, apart from signaling calls.
+public enum NodeInput: Sendable {
+    /// A datagram arrived on the shared UDP port.
+    case datagram([UInt8], from: TransportAddress)
+    /// The time returned by `nextDeadline` has come.
+    case timeout
+}

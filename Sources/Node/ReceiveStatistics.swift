@@ -1,0 +1,105 @@
+public import SansIO
+
+/// What one RTCP reception report block says about a source (RFC 3550 §6.4.1).
+public struct ReceptionReport: Equatable, Sendable {
+    public var ssrc: UInt32
+    /// Fraction of packets lost since the previous report, in 1/256 units.
+    public var fractionLost: UInt8
+    /// Cumulative packets lost, clamped to the signed 24-bit range.
+    public var cumulativeLost: Int32
+    /// Extended highest sequence number received (cycles << 16 | highest).
+    public var extendedHighestSequence: UInt32
+    /// Interarrival jitter in RTP timestamp units.
+    public var jitter: UInt32
+    /// Middle 32 bits of the NTP timestamp of the last SR received, 0 if none.
+    public var lastSenderReport: UInt32
+    /// Delay since that SR was received, in 1/65536 s, 0 if none.
+    public var delaySinceLastSenderReport: UInt32
+}
+
+/// Per-source reception statistics for receiver reports: sequence tracking with wrap-around
+/// (RFC 3550 §A.1), loss (§A.3) and interarrival jitter (§A.8).
+public struct ReceiveStatistics: Sendable {
+    public let ssrc: UInt32
+    public let clockRate: UInt32
+
+    private var started = false
+    private var baseSequence: Int64 = 0
+    private var highestSequence: Int64 = 0      // extended
+    private var received: Int64 = 0
+    private var expectedAtLastReport: Int64 = 0
+    private var receivedAtLastReport: Int64 = 0
+    private var jitterQ4: Int64 = 0             // jitter × 16, as in §A.8
+    private var lastTransit: Int64?
+    private var lastSR: (middle: UInt32, at: Instant)?
+
+    public init(ssrc: UInt32, clockRate: UInt32) {
+        self.ssrc = ssrc
+        self.clockRate = max(clockRate, 1)
+    }
+
+    /// Packets received so far (duplicates included, as RFC 3550 counts them).
+    public var packetsReceived: Int64 { received }
+
+    /// Records one received RTP packet.
+    public mutating func record(sequence: UInt16, rtpTimestamp: UInt32, arrival: Instant) {
+        let ext: Int64
+        if !started {
+            started = true
+            ext = Int64(sequence)
+            baseSequence = ext
+            highestSequence = ext
+        } else {
+            // Choose the unwrapped value nearest to the highest seen (RFC 3550 §A.1 in spirit).
+            let diff = Int64(Int16(bitPattern: sequence &- UInt16(truncatingIfNeeded: highestSequence)))
+            ext = highestSequence + diff
+            if ext > highestSequence { highestSequence = ext }
+            if ext < baseSequence { baseSequence = ext }
+        }
+        received += 1
+
+        // Jitter: D(i-1,i) = (Rj - Ri) - (Sj - Si), in RTP units.
+        let arrivalUnits = arrival.microseconds * Int64(clockRate) / 1_000_000
+        let transit = arrivalUnits - Int64(rtpTimestamp)
+        if let last = lastTransit {
+            // Timestamps wrap at 2^32: take the difference modulo 2^32 as a signed value.
+            var d = transit - last
+            d = Int64(Int32(truncatingIfNeeded: d))
+            jitterQ4 += abs(d) - ((jitterQ4 + 8) >> 4)
+        }
+        lastTransit = transit
+    }
+
+    /// Records a sender report from this source (its NTP timestamp, for LSR/DLSR).
+    public mutating func recordSenderReport(ntpTimestamp: UInt64, at now: Instant) {
+        lastSR = (UInt32(truncatingIfNeeded: ntpTimestamp >> 16), now)
+    }
+
+    /// The report block for an RTCP RR or SR sent at `now`; advances the "since last report" window.
+    public mutating func makeReport(now: Instant) -> ReceptionReport {
+        let expected = started ? highestSequence - baseSequence + 1 : 0
+        let lost = expected - received
+        let expectedInterval = expected - expectedAtLastReport
+        let receivedInterval = received - receivedAtLastReport
+        expectedAtLastReport = expected
+        receivedAtLastReport = received
+        let lostInterval = expectedInterval - receivedInterval
+        let fraction: UInt8 = (expectedInterval <= 0 || lostInterval <= 0)
+            ? 0 : UInt8(clamping: (lostInterval << 8) / expectedInterval)
+        var dlsr: UInt32 = 0
+        var lsr: UInt32 = 0
+        if let sr = lastSR {
+            lsr = sr.middle
+            let elapsed = max(0, (now - sr.at).microseconds)
+            dlsr = UInt32(clamping: elapsed * 65_536 / 1_000_000)
+        }
+        return ReceptionReport(
+            ssrc: ssrc,
+            fractionLost: fraction,
+            cumulativeLost: Int32(clamping: min(max(lost, -0x80_0000), 0x7F_FFFF)),
+            extendedHighestSequence: UInt32(truncatingIfNeeded: highestSequence),
+            jitter: UInt32(clamping: jitterQ4 >> 4),
+            lastSenderReport: lsr,
+            delaySinceLastSenderReport: dlsr)
+    }
+}

@@ -1,0 +1,190 @@
+import Foundation
+import Yams
+
+/// Loupe's configuration: `Config/loupe.yaml`, documented key by key in docs/configuration.md.
+/// Every key is optional (the defaults are the values shown in that file); an unknown key is an
+/// error, so a misspelt key never silently does nothing.
+public struct LoupeConfiguration: Decodable, Sendable, Equatable {
+    public struct HTTP: Decodable, Sendable, Equatable {
+        /// `HOST:PORT` for WHIP/WHEP, the admin API, `/metrics` and the demo page.
+        public var listen = "127.0.0.1:8080"
+        /// `Access-Control-Allow-Origin` for browser pages on other origins: `"*"` or one origin.
+        public var corsAllowOrigin = "*"
+        public init() {}
+        enum CodingKeys: String, CodingKey, CaseIterable { case listen, corsAllowOrigin = "cors_allow_origin" }
+        public init(from d: any Decoder) throws {
+            let c = try strictContainer(d, CodingKeys.self)
+            listen = try c.decodeIfPresent(String.self, forKey: .listen) ?? listen
+            corsAllowOrigin = try c.decodeIfPresent(String.self, forKey: .corsAllowOrigin) ?? corsAllowOrigin
+        }
+    }
+
+    public struct UDP: Decodable, Sendable, Equatable {
+        /// `HOST:PORT` of the one UDP socket all peers share (ICE, DTLS, SRTP).
+        public var listen = "127.0.0.1:50000"
+        /// Addresses advertised as ICE host candidates; empty means the listening address.
+        public var publicIPs: [String] = []
+        public init() {}
+        enum CodingKeys: String, CodingKey, CaseIterable { case listen, publicIPs = "public_ips" }
+        public init(from d: any Decoder) throws {
+            let c = try strictContainer(d, CodingKeys.self)
+            listen = try c.decodeIfPresent(String.self, forKey: .listen) ?? listen
+            publicIPs = try c.decodeIfPresent([String].self, forKey: .publicIPs) ?? publicIPs
+        }
+    }
+
+    public struct Auth: Decodable, Sendable, Equatable {
+        /// Bearer token required for every room without its own; `null` means open rooms.
+        public var token: String?
+        /// Per-room bearer tokens, overriding `token`.
+        public var rooms: [String: String] = [:]
+        public init() {}
+        enum CodingKeys: String, CodingKey, CaseIterable { case token, rooms }
+        public init(from d: any Decoder) throws {
+            let c = try strictContainer(d, CodingKeys.self)
+            token = try c.decodeIfPresent(String.self, forKey: .token)
+            rooms = try c.decodeIfPresent([String: String].self, forKey: .rooms) ?? rooms
+        }
+
+        /// The token a request for `room` must present, if any.
+        public func token(for room: String) -> String? { rooms[room] ?? token }
+    }
+
+    public struct Limits: Decodable, Sendable, Equatable {
+        /// Largest SDP body accepted; larger gets `413`.
+        public var maxBodyBytes = 65_536
+        /// Sessions (publishers + subscribers) across all rooms; more gets `503`.
+        public var maxSessions = 1_000
+        /// Subscribers in one room; more gets `503`.
+        public var maxSubscribersPerRoom = 200
+        public init() {}
+        enum CodingKeys: String, CodingKey, CaseIterable {
+            case maxBodyBytes = "max_body_bytes", maxSessions = "max_sessions"
+            case maxSubscribersPerRoom = "max_subscribers_per_room"
+        }
+        public init(from d: any Decoder) throws {
+            let c = try strictContainer(d, CodingKeys.self)
+            maxBodyBytes = try c.decodeIfPresent(Int.self, forKey: .maxBodyBytes) ?? maxBodyBytes
+            maxSessions = try c.decodeIfPresent(Int.self, forKey: .maxSessions) ?? maxSessions
+            maxSubscribersPerRoom = try c.decodeIfPresent(Int.self, forKey: .maxSubscribersPerRoom) ?? maxSubscribersPerRoom
+        }
+    }
+
+    public struct Forwarding: Decodable, Sendable, Equatable {
+        /// Video codecs offered to peers, in order of preference: `vp8`, `vp9`.
+        public var videoCodecs = ["vp8", "vp9"]
+        /// Least time between two keyframe requests (PLI) sent to one publisher.
+        public var keyframeRequestIntervalMs = 500
+        /// Packets kept per outgoing video stream to answer NACKs.
+        public var rtxBufferPackets = 1_024
+        /// Bitrate cap sent to publishers in REMB.
+        public var maxPublishKbps = 2_500
+        /// Seconds without ICE consent (binding requests or authenticated media) before a peer is gone.
+        public var consentTimeoutS = 30
+        public init() {}
+        enum CodingKeys: String, CodingKey, CaseIterable {
+            case videoCodecs = "video_codecs", keyframeRequestIntervalMs = "keyframe_request_interval_ms"
+            case rtxBufferPackets = "rtx_buffer_packets", maxPublishKbps = "max_publish_kbps"
+            case consentTimeoutS = "consent_timeout_s"
+        }
+        public init(from d: any Decoder) throws {
+            let c = try strictContainer(d, CodingKeys.self)
+            videoCodecs = try c.decodeIfPresent([String].self, forKey: .videoCodecs) ?? videoCodecs
+            keyframeRequestIntervalMs = try c.decodeIfPresent(Int.self, forKey: .keyframeRequestIntervalMs) ?? keyframeRequestIntervalMs
+            rtxBufferPackets = try c.decodeIfPresent(Int.self, forKey: .rtxBufferPackets) ?? rtxBufferPackets
+            maxPublishKbps = try c.decodeIfPresent(Int.self, forKey: .maxPublishKbps) ?? maxPublishKbps
+            consentTimeoutS = try c.decodeIfPresent(Int.self, forKey: .consentTimeoutS) ?? consentTimeoutS
+        }
+    }
+
+    public var http = HTTP()
+    public var udp = UDP()
+    /// `trace`, `debug`, `info`, `notice`, `warning`, `error` or `critical`.
+    public var logLevel = "info"
+    public var auth = Auth()
+    public var limits = Limits()
+    public var forwarding = Forwarding()
+
+    public init() {}
+
+    enum CodingKeys: String, CodingKey, CaseIterable {
+        case http, udp, logLevel = "log_level", auth, limits, forwarding
+    }
+
+    public init(from d: any Decoder) throws {
+        let c = try strictContainer(d, CodingKeys.self)
+        http = try c.decodeIfPresent(HTTP.self, forKey: .http) ?? http
+        udp = try c.decodeIfPresent(UDP.self, forKey: .udp) ?? udp
+        logLevel = try c.decodeIfPresent(String.self, forKey: .logLevel) ?? logLevel
+        auth = try c.decodeIfPresent(Auth.self, forKey: .auth) ?? auth
+        limits = try c.decodeIfPresent(Limits.self, forKey: .limits) ?? limits
+        forwarding = try c.decodeIfPresent(Forwarding.self, forKey: .forwarding) ?? forwarding
+    }
+
+    /// Parses YAML text; errors name the key path and what was expected.
+    public static func parse(yaml: String) throws(ConfigurationError) -> LoupeConfiguration {
+        do {
+            if yaml.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty { return LoupeConfiguration() }
+            return try YAMLDecoder().decode(LoupeConfiguration.self, from: yaml)
+        } catch let error as DecodingError {
+            throw ConfigurationError(message: describe(error))
+        } catch {
+            throw ConfigurationError(message: "not valid YAML: \(error)")
+        }
+    }
+
+    /// Reads and parses a config file.
+    public static func load(path: String) throws(ConfigurationError) -> LoupeConfiguration {
+        guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
+            throw ConfigurationError(message: "cannot read config file \(path)")
+        }
+        do { return try parse(yaml: text) } catch {
+            throw ConfigurationError(message: "\(path): \(error.message)")
+        }
+    }
+}
+
+/// A config file Loupe cannot use, with the reason.
+public struct ConfigurationError: Error, CustomStringConvertible, Sendable {
+    public var message: String
+    public var description: String { message }
+}
+
+private struct AnyKey: CodingKey {
+    var stringValue: String
+    var intValue: Int? { nil }
+    init(stringValue: String) { self.stringValue = stringValue }
+    init?(intValue: Int) { nil }
+}
+
+/// A keyed container that first rejects keys the type does not know.
+private func strictContainer<K: CodingKey & CaseIterable>(_ decoder: any Decoder, _ keys: K.Type) throws
+    -> KeyedDecodingContainer<K> {
+    let raw = try decoder.container(keyedBy: AnyKey.self)
+    let known = Set(K.allCases.map(\.stringValue))
+    if let unknown = raw.allKeys.map(\.stringValue).sorted().first(where: { !known.contains($0) }) {
+        let path = (decoder.codingPath.map(\.stringValue) + [unknown]).joined(separator: ".")
+        throw DecodingError.dataCorrupted(.init(
+            codingPath: decoder.codingPath,
+            debugDescription: "unknown key '\(path)' (known here: \(K.allCases.map(\.stringValue).joined(separator: ", ")))"))
+    }
+    return try decoder.container(keyedBy: K.self)
+}
+
+private func describe(_ error: DecodingError) -> String {
+    func path(_ c: [any CodingKey]) -> String {
+        c.isEmpty ? "(top level)" : c.map { $0.intValue.map { "[\($0)]" } ?? $0.stringValue }.joined(separator: ".")
+    }
+    switch error {
+    case let .typeMismatch(type, ctx):
+        return "\(path(ctx.codingPath)): expected \(type)"
+    case let .valueNotFound(type, ctx):
+        return "\(path(ctx.codingPath)): expected a \(type), found null"
+    case let .keyNotFound(key, ctx):
+        return "\(path(ctx.codingPath + [key])): missing"
+    case let .dataCorrupted(ctx):
+        return ctx.debugDescription
+    @unknown default:
+        return "\(error)"
+    }
+}
