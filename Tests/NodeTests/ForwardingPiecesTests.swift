@@ -6,32 +6,44 @@ import SansIO
     @Test func returnsStoredPacketOncePerInterval() {
         var b = RetransmissionBuffer(capacity: 8, maxAge: .seconds(1))
         b.store(sequence: 65535, packet: [1, 2, 3], sentAt: .zero)
-        #expect(b.packetForRetransmission(sequence: 65535, now: .milliseconds(10), minInterval: .milliseconds(50)) == [1, 2, 3])
-        #expect(b.packetForRetransmission(sequence: 65535, now: .milliseconds(30), minInterval: .milliseconds(50)) == nil)
-        #expect(b.packetForRetransmission(sequence: 65535, now: .milliseconds(70), minInterval: .milliseconds(50)) == [1, 2, 3])
+        let v1 = b.packetForRetransmission(sequence: 65535, now: .milliseconds(10), minInterval: .milliseconds(50))
+        #expect(v1 == [1, 2, 3])
+        let v2 = b.packetForRetransmission(sequence: 65535, now: .milliseconds(30), minInterval: .milliseconds(50))
+        #expect(v2 == nil)
+        let v3 = b.packetForRetransmission(sequence: 65535, now: .milliseconds(70), minInterval: .milliseconds(50))
+        #expect(v3 == [1, 2, 3])
     }
 
     @Test func forgetsOverwrittenAndOldPackets() {
         var b = RetransmissionBuffer(capacity: 8, maxAge: .seconds(1))
         b.store(sequence: 1, packet: [1], sentAt: .zero)
         b.store(sequence: 9, packet: [9], sentAt: .zero)  // same slot as 1
-        #expect(b.packetForRetransmission(sequence: 1, now: .zero, minInterval: .zero) == nil)
-        #expect(b.packetForRetransmission(sequence: 9, now: .seconds(2), minInterval: .zero) == nil)
-        #expect(b.packetForRetransmission(sequence: 4, now: .zero, minInterval: .zero) == nil)
+        let v4 = b.packetForRetransmission(sequence: 1, now: .zero, minInterval: .zero)
+        #expect(v4 == nil)
+        let v5 = b.packetForRetransmission(sequence: 9, now: .seconds(2), minInterval: .zero)
+        #expect(v5 == nil)
+        let v6 = b.packetForRetransmission(sequence: 4, now: .zero, minInterval: .zero)
+        #expect(v6 == nil)
     }
 }
 
 @Suite struct KeyframeRequestThrottleTests {
     @Test func defersRequestsInsideTheInterval() {
         var t = KeyframeRequestThrottle(interval: .milliseconds(500))
-        #expect(t.request(now: .zero))
-        #expect(!t.request(now: .milliseconds(100)))
-        #expect(!t.request(now: .milliseconds(200)))
+        let v7 = t.request(now: .zero)
+        #expect(v7)
+        let v8 = t.request(now: .milliseconds(100))
+        #expect(!v8)
+        let v9 = t.request(now: .milliseconds(200))
+        #expect(!v9)
         #expect(t.nextDeadline == .milliseconds(500))
-        #expect(!t.poll(now: .milliseconds(499)))
-        #expect(t.poll(now: .milliseconds(500)))
+        let v10 = t.poll(now: .milliseconds(499))
+        #expect(!v10)
+        let v11 = t.poll(now: .milliseconds(500))
+        #expect(v11)
         #expect(t.nextDeadline == nil)
-        #expect(t.request(now: .milliseconds(1000)))
+        let v12 = t.request(now: .milliseconds(1000))
+        #expect(v12)
     }
 }
 

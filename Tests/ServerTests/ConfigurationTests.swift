@@ -1,0 +1,62 @@
+import Testing
+@testable import Server
+
+@Suite struct ConfigurationTests {
+    @Test func emptyFileGivesDefaults() throws {
+        let c = try LoupeConfiguration.parse(yaml: "\n")
+        #expect(c == LoupeConfiguration())
+        #expect(c.http.listen == "127.0.0.1:8080" && c.udp.listen == "127.0.0.1:50000")
+        #expect(c.limits.maxBodyBytes == 65_536)
+    }
+
+    @Test func shippedConfigParsesToTheDefaults() throws {
+        // Config/loupe.yaml documents every key with its default value.
+        let c = try LoupeConfiguration.load(path: #filePath.replacingOccurrences(
+            of: "Tests/ServerTests/ConfigurationTests.swift", with: "Config/loupe.yaml"))
+        #expect(c == LoupeConfiguration())
+    }
+
+    @Test func readsNestedKeys() throws {
+        let c = try LoupeConfiguration.parse(yaml: """
+            http: {listen: "0.0.0.0:9000"}
+            udp: {public_ips: ["192.0.2.10"]}
+            auth: {token: s3cret, rooms: {lobby: other}}
+            forwarding: {video_codecs: [vp9], max_publish_kbps: 800}
+            """)
+        #expect(c.http.listen == "0.0.0.0:9000")
+        #expect(c.udp.publicIPs == ["192.0.2.10"])
+        #expect(c.auth.token(for: "lobby") == "other")
+        #expect(c.auth.token(for: "anything") == "s3cret")
+        #expect(c.forwarding.videoCodecs == ["vp9"] && c.forwarding.maxPublishKbps == 800)
+    }
+
+    @Test func unknownKeyIsNamed() {
+        #expect {
+            try LoupeConfiguration.parse(yaml: "limits: {max_sesions: 3}")
+        } throws: { error in
+            "\(error)".contains("limits.max_sesions")
+        }
+    }
+
+    @Test func wrongTypeNamesTheKeyAndExpectation() {
+        #expect {
+            try LoupeConfiguration.parse(yaml: "limits: {max_sessions: many}")
+        } throws: { error in
+            let text = "\(error)"
+            return text.contains("limits.max_sessions") && text.contains("Int")
+        }
+    }
+
+    @Test func missingFileIsAClearError() {
+        #expect {
+            try LoupeConfiguration.load(path: "/nonexistent/loupe.yaml")
+        } throws: { error in
+            "\(error)".contains("/nonexistent/loupe.yaml")
+        }
+    }
+
+    @Test(arguments: ["127.0.0.1", "host:", "host:99999", ":x"])
+    func badHostPortIsRejected(_ text: String) {
+        #expect(throws: ConfigurationError.self) { try HostPort(text, key: "http.listen") }
+    }
+}
