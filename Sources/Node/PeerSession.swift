@@ -1,0 +1,82 @@
+import SansIO
+
+/// One WHIP or WHEP session: a peer, its transport (ICE, DTLS, SRTP) and its media.
+final class PeerSession {
+    enum State: String { case new, connected, closed }
+
+    let id: String
+    let role: SessionRole
+    let room: String
+    let variant: Variant
+    let localUfrag: String
+    var etag: String
+    let transport: PeerTransport
+    let sections: [NegotiatedMediaSection]
+    var state: State = .new
+    var remoteAddress: TransportAddress?
+    let createdAt: Instant
+
+    /// Publisher: one track per accepted m-section, keyed by MID.
+    var tracks: [String: PublishedTrack] = [:]
+    /// Publisher: incoming SSRC (media or RTX) → track MID.
+    var ssrcToMid: [UInt32: String] = [:]
+    /// Publisher: transport-wide sequence numbers received since the last feedback, with arrival times.
+    var transportFeedback = TransportFeedbackRecorder()
+
+    /// Subscriber: one outgoing stream per accepted m-section, in SDP order.
+    var streams: [SubscriberStream] = []
+    /// Subscriber: next transport-wide sequence number on what we send.
+    var transportSequence: UInt16 = 0
+    /// Subscriber: round-trip time from its receiver reports (RFC 3550 §6.4.1), for NACK pacing.
+    var rtt: Duration = .milliseconds(100)
+
+    /// SSRC the node uses as sender of RTCP feedback towards this peer.
+    let rtcpSSRC: UInt32
+    var nextReportAt: Instant
+    var nextFeedbackAt: Instant
+
+    init(id: String, role: SessionRole, room: String, variant: Variant, localUfrag: String, etag: String,
+         transport: PeerTransport, sections: [NegotiatedMediaSection], rtcpSSRC: UInt32, now: Instant) {
+        self.id = id
+        self.role = role
+        self.room = room
+        self.variant = variant
+        self.localUfrag = localUfrag
+        self.etag = etag
+        self.transport = transport
+        self.sections = sections
+        self.rtcpSSRC = rtcpSSRC
+        self.createdAt = now
+        self.nextReportAt = now + .seconds(1)
+        self.nextFeedbackAt = now + .milliseconds(100)
+    }
+}
+
+/// Arrival times of transport-wide sequence numbers (draft-holmer-rmcat-transport-wide-cc-extensions-01),
+/// kept until the next transport-cc feedback packet reports them.
+struct TransportFeedbackRecorder {
+    private var unwrapper: Int64?
+    private(set) var arrivals: [(sequence: Int64, at: Instant)] = []
+    private(set) var feedbackCount: UInt8 = 0
+
+    mutating func record(_ sequence: UInt16, at: Instant) {
+        let ext: Int64
+        if let last = unwrapper {
+            ext = last + Int64(Int16(bitPattern: sequence &- UInt16(truncatingIfNeeded: last)))
+            unwrapper = max(last, ext)
+        } else {
+            ext = Int64(sequence)
+            unwrapper = ext
+        }
+        if arrivals.count < 4096 { arrivals.append((ext, at)) }
+    }
+
+    /// Takes what was recorded, sorted by sequence number, duplicates removed.
+    mutating func drain() -> (arrivals: [(sequence: Int64, at: Instant)], feedbackCount: UInt8) {
+        var seen = Set<Int64>()
+        let sorted = arrivals.sorted { $0.sequence < $1.sequence }.filter { seen.insert($0.sequence).inserted }
+        arrivals.removeAll(keepingCapacity: true)
+        defer { feedbackCount &+= 1 }
+        return (sorted, feedbackCount)
+    }
+}
