@@ -190,7 +190,7 @@ extension Node {
     }
 
     /// Round-trip time from a report block about one of our streams (RFC 3550 §6.4.1: A − LSR − DLSR).
-    private func updateRTT(_ session: PeerSession, reports: [RTP.ReceptionReport], now: Instant) {
+    private func updateRTT(_ session: PeerSession, reports: [ReceptionReport], now: Instant) {
         let nowMiddle = UInt32(truncatingIfNeeded: ntpTime(now) >> 16)
         for report in reports where report.lastSenderReport != 0 {
             let rttUnits = nowMiddle &- report.lastSenderReport &- report.delaySinceLastSenderReport

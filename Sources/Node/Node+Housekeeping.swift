@@ -61,7 +61,7 @@ extension Node {
             session.nextReportAt = now + .seconds(1)
             let reports = session.sections.compactMap { session.tracks[$0.mid]?.statistics?.makeReport(now: now) }
             let ssrcs = session.sections.compactMap { session.tracks[$0.mid]?.mediaSSRC }
-            var packets: [RTCPPacket] = [.receiverReport(ReceiverReport(ssrc: session.rtcpSSRC, reports: reports.map(\.rtp)))]
+            var packets: [RTCPPacket] = [.receiverReport(ReceiverReport(ssrc: session.rtcpSSRC, reports: reports))]
             if !ssrcs.isEmpty {
                 packets.append(.receiverEstimatedMaxBitrate(ReceiverEstimatedMaxBitrate(
                     senderSSRC: session.rtcpSSRC, bitrate: UInt64(configuration.maxPublishBitrate), ssrcs: ssrcs)))
@@ -125,14 +125,5 @@ extension Node {
         case let .receiverReport(rr): return rr.ssrc
         default: return 0
         }
-    }
-}
-
-extension ReceptionReport {
-    /// The RTP module's wire form of this report block.
-    var rtp: RTP.ReceptionReport {
-        RTP.ReceptionReport(ssrc: ssrc, fractionLost: fractionLost, cumulativeLost: cumulativeLost,
-                            extendedHighestSequenceNumber: extendedHighestSequence, jitter: jitter,
-                            lastSenderReport: lastSenderReport, delaySinceLastSenderReport: delaySinceLastSenderReport)
     }
 }

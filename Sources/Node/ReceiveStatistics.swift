@@ -1,21 +1,5 @@
+public import RTP
 public import SansIO
-
-/// What one RTCP reception report block says about a source (RFC 3550 §6.4.1).
-public struct ReceptionReport: Equatable, Sendable {
-    public var ssrc: UInt32
-    /// Fraction of packets lost since the previous report, in 1/256 units.
-    public var fractionLost: UInt8
-    /// Cumulative packets lost, clamped to the signed 24-bit range.
-    public var cumulativeLost: Int32
-    /// Extended highest sequence number received (cycles << 16 | highest).
-    public var extendedHighestSequence: UInt32
-    /// Interarrival jitter in RTP timestamp units.
-    public var jitter: UInt32
-    /// Middle 32 bits of the NTP timestamp of the last SR received, 0 if none.
-    public var lastSenderReport: UInt32
-    /// Delay since that SR was received, in 1/65536 s, 0 if none.
-    public var delaySinceLastSenderReport: UInt32
-}
 
 /// Per-source reception statistics for receiver reports: sequence tracking with wrap-around
 /// (RFC 3550 §A.1), loss (§A.3) and interarrival jitter (§A.8).
@@ -97,7 +81,7 @@ public struct ReceiveStatistics: Sendable {
             ssrc: ssrc,
             fractionLost: fraction,
             cumulativeLost: Int32(clamping: min(max(lost, -0x80_0000), 0x7F_FFFF)),
-            extendedHighestSequence: UInt32(truncatingIfNeeded: highestSequence),
+            extendedHighestSequenceNumber: UInt32(truncatingIfNeeded: highestSequence),
             jitter: UInt32(clamping: jitterQ4 >> 4),
             lastSenderReport: lsr,
             delaySinceLastSenderReport: dlsr)

@@ -13,7 +13,7 @@ import SansIO
         }
         let report = stats.makeReport(now: .seconds(1))
         #expect(report.cumulativeLost == 2)
-        #expect(report.extendedHighestSequence == (1 << 16) | 9)
+        #expect(report.extendedHighestSequenceNumber == (1 << 16) | 9)
         #expect(report.fractionLost == UInt8((2 << 8) / 16))
         // The next report covers only what came after this one.
         stats.record(sequence: 10, rtpTimestamp: 48_000, arrival: .milliseconds(600))
