@@ -1,0 +1,2 @@
+import FuzzDriver
+runFuzzer { _ in }
