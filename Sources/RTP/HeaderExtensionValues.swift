@@ -49,7 +49,7 @@ public struct AbsSendTime: Sendable, Hashable {
     }
 
     /// The time this value stands for within its 64 s period, in microseconds (rounded down).
-    public var microseconds: Int64 { Int64(rawValue) * 1_000_000 >> 18 }
+    public var microseconds: Int64 { (Int64(rawValue) * 1_000_000) >> 18 }
 
     /// The 3-byte element data.
     public var data: [UInt8] {

@@ -68,11 +68,13 @@ public struct RTPHeaderExtension: Sendable, Hashable {
         return nil
     }
 
-    /// Serialized size: 4-byte block header plus data rounded up to 32 bits.
-    public var size: Int { 4 + (data.count + 3) / 4 * 4 }
+    /// Serialized size: 4-byte block header plus data rounded up to 32 bits (at most 65535 words
+    /// of data are written).
+    public var size: Int { 4 + 4 * words }
+
+    private var words: Int { min((data.count + 3) / 4, Int(UInt16.max)) }
 
     func write(to out: inout [UInt8]) {
-        let words = min((data.count + 3) / 4, Int(UInt16.max))
         out.appendU16(profile)
         out.appendU16(UInt16(words))
         out.append(contentsOf: data.prefix(words * 4))

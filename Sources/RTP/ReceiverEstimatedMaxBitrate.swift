@@ -58,8 +58,9 @@ public struct ReceiverEstimatedMaxBitrate: Sendable, Hashable {
         reader.skip(4)
         guard reader.remaining >= 4 else { throw .truncatedBody(packetType: type, length: frame.body.count) }
         let count = Int(reader.u8())
-        let exponent = reader.u8() >> 2
-        let mantissa = reader.u24() & 0x3_FFFF
+        let field = reader.u24()
+        let exponent = UInt8(truncatingIfNeeded: field >> 18)
+        let mantissa = field & 0x3_FFFF
         let value = UInt64(mantissa) << exponent
         guard value >> exponent == UInt64(mantissa) else {
             throw .rembBitrateOverflow(exponent: exponent, mantissa: mantissa)
