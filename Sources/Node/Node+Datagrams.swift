@@ -105,7 +105,7 @@ extension Node {
         session.transport.noteAuthenticatedTraffic(now: now)
         if isRTCP {
             counters.rtcpPacketsIn += 1
-            guard let packets = try? RTCPPacket.parseCompound(plain) else {
+            guard let packets = try? RTCPPacket.parseCompound(plain, paddingRule: .anyPacket) else {
                 counters.drop(.rtcpMalformed)
                 return []
             }
