@@ -2,8 +2,10 @@ import FuzzDriver
 import RTP
 
 // RTCP compound packets: every packet that parses must serialize to something that parses again.
+// Both padding rules: the node accepts padding on any packet (libwebrtc pads transport-cc).
 runFuzzer { bytes in
-    guard let packets = try? RTCPPacket.parseCompound(bytes) else { return }
+    _ = try? RTCPPacket.parseCompound(bytes)
+    guard let packets = try? RTCPPacket.parseCompound(bytes, paddingRule: .anyPacket) else { return }
     for packet in packets {
         if case let .genericNACK(nack) = packet { _ = nack.sequenceNumbers }
         if case let .transportFeedback(feedback) = packet { _ = feedback.packets.count }
