@@ -1,4 +1,1 @@
 import Testing
-@testable import DTLS
-
-@Test func moduleNamed() { #expect(DTLSModule.name == "DTLS") }
