@@ -39,6 +39,7 @@ public final class DTLSEndpoint {
     ///   - remoteFingerprint: the peer's fingerprint from its SDP; may be set later with
     ///     `setRemoteFingerprint(_:)` (keys are held back until it is).
     ///   - srtpProfiles: offered (client) or accepted (server) profiles, most preferred first.
+    ///     OpenSSL's server picks the first of its own list that the client offered.
     ///   - mtu: largest datagram to send (UDP payload bytes).
     public init(
         role: DTLSRole, certificate: DTLSCertificate, remoteFingerprint: DTLSFingerprint?,
