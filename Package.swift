@@ -61,7 +61,7 @@ let package = Package(
         .target(
             name: "Server",
             dependencies: [
-                "Node", "SansIO",
+                "Node", "SansIO", "DTLS",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),

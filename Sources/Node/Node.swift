@@ -1,3 +1,4 @@
+public import DTLS
 public import SansIO
 
 /// The sans-IO media node: rooms of WHIP publishers and WHEP subscribers on one UDP port.
@@ -9,7 +10,7 @@ public final class Node {
     public let configuration: NodeConfiguration
     public internal(set) var counters = NodeCounters()
     var random: NodeRandom
-    let identity: TransportIdentity
+    let certificate: DTLSCertificate
 
     var sessions: [String: PeerSession] = [:]
     var sessionsByUfrag: [String: String] = [:]
@@ -21,14 +22,18 @@ public final class Node {
     /// How often the node runs its periodic work (NACKs, feedback, reports, deferred PLIs).
     static let tick: Duration = .milliseconds(20)
 
-    public init(configuration: NodeConfiguration, random: NodeRandom = .system) throws {
+    /// - Parameters:
+    ///   - certificate: the node's DTLS certificate, shared by every session (the server generates
+    ///     it at start, or loads it; the core never reads the clock a certificate needs).
+    ///   - random: `.system` in production; a seeded generator in simulations.
+    public init(configuration: NodeConfiguration, certificate: DTLSCertificate, random: NodeRandom = .system) {
         self.configuration = configuration
+        self.certificate = certificate
         self.random = random
-        self.identity = try TransportIdentity.generate()
     }
 
-    /// The SHA-256 fingerprint of the node's DTLS certificate, as SDP writes it.
-    public var fingerprint: String { identity.fingerprint }
+    /// The SHA-256 fingerprint of the node's DTLS certificate.
+    public var fingerprint: DTLSFingerprint { certificate.fingerprint }
 
     // MARK: Signaling
 
@@ -71,14 +76,14 @@ public final class Node {
         }
 
         let answer = OfferAnswer.answer(
-            to: remote, role: role, ufrag: ufrag, pwd: pwd, fingerprint: identity.fingerprint,
+            to: remote, role: role, ufrag: ufrag, pwd: pwd, fingerprint: certificate.fingerprint.sdpAttributeValue,
             candidates: configuration.candidates,
             outgoing: streams.map { ($0.ssrc, $0.rtxSSRC) }, room: room, session: id)
 
         let transport: PeerTransport
         do {
             transport = try PeerTransport(
-                identity: identity, localUfrag: ufrag, localPwd: pwd,
+                certificate: certificate, localUfrag: ufrag, localPwd: pwd,
                 remoteUfrag: remote.iceUfrag, remotePwd: remote.icePwd,
                 dtlsClient: remote.weAreDTLSClient, remoteFingerprint: remote.fingerprint,
                 consentTimeout: configuration.consentTimeout, now: now)

@@ -1,4 +1,6 @@
 public import Logging
+import DTLS
+import Foundation
 import Hummingbird
 import Metrics
 import NIOCore
@@ -29,7 +31,11 @@ public struct LoupeServer: Sendable {
 
         let loop = MultiThreadedEventLoopGroup.singleton.next()
         let clock = MonotonicClock()
-        let node = try Node(configuration: nodeConfiguration(candidates: candidates))
+        let certificate = try DTLSCertificate.generate(unixTime: Int64(Date().timeIntervalSince1970))
+        var nodeConfig = try nodeConfiguration(candidates: candidates)
+        nodeConfig.ntpTimeAtZero = ntpNow()
+        let node = Node(configuration: nodeConfig, certificate: certificate)
+        logger.info("DTLS certificate generated", metadata: ["fingerprint": "\(certificate.fingerprint.hex)"])
         let runtime = NodeRuntime(node: node, clock: clock, eventLoop: loop, logger: logger)
 
         let channel = try await DatagramBootstrap(group: loop)
@@ -132,4 +138,12 @@ struct HostPort: Sendable {
         host = String(text[..<colon])
         self.port = port
     }
+}
+
+/// The wall clock as an NTP timestamp (RFC 3550 §4: seconds since 1900 in 32.32 fixed point).
+func ntpNow() -> UInt64 {
+    let unix = Date().timeIntervalSince1970
+    let seconds = UInt64(unix) + 2_208_988_800
+    let fraction = UInt64((unix - unix.rounded(.down)) * 4_294_967_296)
+    return seconds << 32 | fraction
 }

@@ -1,0 +1,32 @@
+// TEMPORARY, removed when the ICE and SDP modules land: the shapes PeerTransport and Node call.
+import DTLS
+import SansIO
+
+enum ICELiteOutput { case send([UInt8], TransportAddress), selectedAddressChanged(TransportAddress), rejected, connected }
+
+struct ICELiteAgent {
+    init(localUfrag: String, localPassword: String, remoteUfrag: String, remotePassword: String,
+         consentTimeout: Duration, now: Instant) {}
+    static func localUfrag(ofRequest bytes: [UInt8]) -> String? { nil }
+    mutating func handle(datagram: [UInt8], from: TransportAddress, now: Instant) -> [ICELiteOutput] { [.rejected] }
+    func consentExpired(now: Instant) -> Bool { false }
+    var nextDeadline: Instant? { nil }
+    mutating func noteTraffic(now: Instant) {}
+}
+
+struct RemoteOffer {
+    var sections: [NegotiatedMediaSection]
+    var iceUfrag: String
+    var icePwd: String
+    var fingerprint: DTLSFingerprint
+    var weAreDTLSClient: Bool
+}
+
+enum OfferAnswer {
+    static func negotiate(offer: String, role: SessionRole, videoCodecs: [VideoCodec]) throws(SignalingError) -> RemoteOffer {
+        throw .unavailable("SDP negotiation is not wired yet")
+    }
+    static func answer(to remote: RemoteOffer, role: SessionRole, ufrag: String, pwd: String, fingerprint: String,
+                       candidates: [TransportAddress], outgoing: [(UInt32, UInt32)], room: String, session: String) -> String { "" }
+    static func iceRestartRequested(fragment: String, currentUfrag: String) throws(SignalingError) -> Bool { false }
+}
