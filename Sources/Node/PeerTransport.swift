@@ -1,5 +1,5 @@
 import DTLS
-
+import ICE
 import SRTP
 import SansIO
 

@@ -1,4 +1,0 @@
-/// The `ICE` module. See docs/architecture.md.
-public enum ICEModule {
-    public static let name = "ICE"
-}
