@@ -88,7 +88,7 @@ let package = Package(
                     resources: [.copy("Fixtures")], swiftSettings: strict),
         .testTarget(name: "SDPTests", dependencies: ["SDP"],
                     resources: [.copy("Fixtures")], swiftSettings: strict),
-        .testTarget(name: "ICETests", dependencies: ["ICE"], swiftSettings: strict),
+        .testTarget(name: "ICETests", dependencies: ["ICE", "SansIO"], exclude: ["Fixtures"], swiftSettings: strict),
         .testTarget(name: "DTLSTests", dependencies: ["DTLS"], swiftSettings: strict),
         .testTarget(name: "SRTPTests", dependencies: ["SRTP"], swiftSettings: strict),
         .testTarget(name: "NodeTests", dependencies: ["Node", "RTP", "SansIO"], swiftSettings: strict),
