@@ -91,7 +91,7 @@ let package = Package(
         .testTarget(name: "ICETests", dependencies: ["ICE", "SansIO"], exclude: ["Fixtures"], swiftSettings: strict),
         .testTarget(name: "DTLSTests", dependencies: ["DTLS"], swiftSettings: strict),
         .testTarget(name: "SRTPTests", dependencies: ["SRTP"], swiftSettings: strict),
-        .testTarget(name: "NodeTests", dependencies: ["Node", "RTP", "SansIO"], swiftSettings: strict),
+        .testTarget(name: "NodeTests", dependencies: ["Node", "RTP", "SansIO", "ICE", "DTLS", "SRTP"], swiftSettings: strict),
         .testTarget(name: "ServerTests", dependencies: ["Server"], swiftSettings: strict),
         .testTarget(name: "CLibrariesTests",
                     dependencies: ["CVPX", "CSRTP", "COpenSSL", "COpus", "CYUV", "CDNNL"],

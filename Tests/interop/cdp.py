@@ -13,6 +13,7 @@ import shutil
 import subprocess
 import tempfile
 import time
+import urllib.parse
 import urllib.request
 from pathlib import Path
 
@@ -53,12 +54,16 @@ class Page:
 
     def wait_for(self, expression: str, timeout_s: float = 20, interval_s: float = 0.1):
         deadline = time.time() + timeout_s
+        last_error = None
         while time.time() < deadline:
-            value = self.evaluate(expression)
-            if value:
-                return value
+            try:
+                value = self.evaluate(expression)
+                if value:
+                    return value
+            except RuntimeError as error:  # e.g. the page is still loading
+                last_error = error
             time.sleep(interval_s)
-        raise TimeoutError(f"timed out waiting for {expression}")
+        raise TimeoutError(f"timed out waiting for {expression}" + (f" (last error: {last_error})" if last_error else ""))
 
     def screenshot(self, path: Path) -> None:
         data = self.call("Page.captureScreenshot", format="png")["data"]
@@ -93,7 +98,7 @@ class Chromium:
         self.port = int(port_file.read_text().splitlines()[0])
 
     def open(self, url: str) -> Page:
-        req = urllib.request.Request(f"http://127.0.0.1:{self.port}/json/new?{url}", method="PUT")
+        req = urllib.request.Request(f"http://127.0.0.1:{self.port}/json/new?{urllib.parse.quote(url, safe='')}", method="PUT")
         target = json.loads(urllib.request.urlopen(req, timeout=10).read())
         page = Page(target["webSocketDebuggerUrl"])
         page.call("Page.enable")
