@@ -92,5 +92,10 @@ enum OfferAnswer {
         }
         return s.joined(separator: "\r\n") + "\r\n"
     }
-    static func iceRestartRequested(fragment: String, currentUfrag: String) throws(SignalingError) -> Bool { false }
+    static func iceRestartRequested(fragment: String, currentUfrag: String) throws(SignalingError) -> Bool {
+        for line in fragment.split(whereSeparator: \.isNewline) where line.hasPrefix("a=ice-ufrag:") {
+            if line.dropFirst(12) != currentUfrag { return true }
+        }
+        return false
+    }
 }

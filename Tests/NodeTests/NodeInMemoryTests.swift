@@ -1,4 +1,5 @@
 import DTLS
+import Foundation
 import RTP
 import SansIO
 import Testing
@@ -148,5 +149,62 @@ import Testing
         #expect(throws: SignalingError.self) { try wire.node.endSession(id: pubID, role: .publisher, room: "r", now: wire.now) }
         #expect(wire.node.rooms(now: wire.now).first?.subscribers.count == 1)
         _ = sub
+    }
+
+    @Test func secondPublisherTakesOverWhenTheFirstLeaves() throws {
+        var (wire, pub, sub) = try connectedRoom()
+        let pub2 = try TestPeer(address: TransportAddress(ipv4: "10.0.0.3", port: 3000)!, name: "pub2")
+        wire.add(pub2)
+        try pub2.apply(answer: wire.node.createSession(role: .publisher, room: "r", variant: .original,
+                                                       offer: pub2.offer(sending: true, videoSSRC: 5555, rtxSSRC: 6666, audioSSRC: 4444),
+                                                       now: wire.now).answer)
+        try wire.deliver([try #require(pub2.bindingRequest())], from: pub2.address)
+        #expect(pub2.connected)
+        // The subscriber's one video transceiver carries the first publisher; the second is not sent.
+        sub.received.removeAll()
+        var second = vp8(seq: 1, ts: 0)
+        second.header.ssrc = 5555
+        try wire.deliver([try #require(try pub2.rtp(second))], from: pub2.address)
+        #expect(sub.received.isEmpty)
+        // When the first publisher leaves, the second takes its place on the same outgoing SSRC.
+        try wire.deliver([try #require(try pub.rtp(vp8(seq: 10, ts: 0)))], from: pub.address)
+        let firstSSRC = try #require(try sub.received.map { try RTPPacket.parse($0) }.first?.header.ssrc)
+        let id = try #require(wire.node.rooms(now: wire.now).first?.publishers.first?.id)
+        _ = try wire.node.endSession(id: id, role: .publisher, room: "r", now: wire.now)
+        sub.received.removeAll()
+        second.header.sequenceNumber = 2
+        try wire.deliver([try #require(try pub2.rtp(second))], from: pub2.address)
+        let spliced = try sub.received.map { try RTPPacket.parse($0) }
+        #expect(spliced.count == 1 && spliced.first?.header.ssrc == firstSSRC)
+    }
+
+    @Test func patchAcceptsCandidatesChecksETagAndRefusesICERestart() throws {
+        let (wire, _, _) = try connectedRoom()
+        let pubID = try #require(wire.node.rooms(now: wire.now).first?.publishers.first?.id)
+        let etag = try wire.node.patchSession(id: pubID, role: .publisher, room: "r",
+                                              fragment: "a=candidate:1 1 udp 1 10.0.0.1 1000 typ host\r\n",
+                                              ifMatch: nil, now: wire.now)
+        #expect(!etag.isEmpty)
+        #expect(throws: SignalingError.self) {
+            try wire.node.patchSession(id: pubID, role: .publisher, room: "r", fragment: "", ifMatch: "stale", now: wire.now)
+        }
+        #expect(throws: SignalingError.self) {
+            try wire.node.patchSession(id: "nope", role: .publisher, room: "r", fragment: "", ifMatch: nil, now: wire.now)
+        }
+    }
+
+    @Test(arguments: [
+        ("no BUNDLE", "a=group:BUNDLE 0 1\r\n", ""),
+        ("no fingerprint", "a=fingerprint:", "a=x-removed:"),
+    ])
+    func offersMissingMandatoryPartsAre422(_ name: String, _ remove: String, _ replace: String) throws {
+        let node = try makeNode()
+        let peer = try TestPeer(address: TransportAddress(ipv4: "10.0.0.1", port: 1)!, name: "p")
+        let offer = peer.offer(sending: true).replacingOccurrences(of: remove, with: replace)
+        #expect("\(name) is refused with 422") {
+            try node.createSession(role: .publisher, room: "r", variant: .original, offer: offer, now: .zero)
+        } throws: { error in
+            (error as? SignalingError)?.status == 422
+        }
     }
 }
