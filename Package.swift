@@ -55,6 +55,10 @@ let package = Package(
         .target(name: "DTLS", dependencies: ["SansIO", "COpenSSL"], swiftSettings: strict),
         .target(name: "SRTP", dependencies: ["CSRTP"], swiftSettings: strict),
 
+        // Bandwidth estimation and network emulation (issue 4).
+        .target(name: "BandwidthEstimation", dependencies: ["SansIO", "RTP"], swiftSettings: strict),
+        .target(name: "NetworkEmulator", dependencies: ["SansIO"], swiftSettings: strict),
+
         // The node: sans-IO core, and the server that gives it sockets and a clock.
         .target(name: "Node", dependencies: ["SansIO", "RTP", "SDP", "ICE", "DTLS", "SRTP"],
                 swiftSettings: strict),
@@ -91,6 +95,9 @@ let package = Package(
         .testTarget(name: "ICETests", dependencies: ["ICE", "SansIO"], exclude: ["Fixtures"], swiftSettings: strict),
         .testTarget(name: "DTLSTests", dependencies: ["DTLS"], swiftSettings: strict),
         .testTarget(name: "SRTPTests", dependencies: ["SRTP"], swiftSettings: strict),
+        .testTarget(name: "BandwidthEstimationTests", dependencies: ["BandwidthEstimation", "RTP", "SansIO"],
+                    swiftSettings: strict),
+        .testTarget(name: "NetworkEmulatorTests", dependencies: ["NetworkEmulator", "SansIO"], swiftSettings: strict),
         .testTarget(name: "NodeTests", dependencies: ["Node", "RTP", "SansIO", "ICE", "DTLS", "SRTP"], swiftSettings: strict),
         .testTarget(name: "ServerTests", dependencies: ["Server"], swiftSettings: strict),
         .testTarget(name: "CLibrariesTests",

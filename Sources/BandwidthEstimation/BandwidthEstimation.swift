@@ -1,0 +1,4 @@
+/// The `BandwidthEstimation` module. See docs/architecture.md.
+public enum BandwidthEstimationModule {
+    public static let name = "BandwidthEstimation"
+}

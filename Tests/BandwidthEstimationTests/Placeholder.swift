@@ -1,0 +1,4 @@
+import Testing
+@testable import BandwidthEstimation
+
+@Test func moduleNamed() { #expect(BandwidthEstimationModule.name == "BandwidthEstimation") }

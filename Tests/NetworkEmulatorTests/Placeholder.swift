@@ -1,0 +1,4 @@
+import Testing
+@testable import NetworkEmulator
+
+@Test func moduleNamed() { #expect(NetworkEmulatorModule.name == "NetworkEmulator") }
