@@ -22,9 +22,11 @@ import CDNNL
         #expect(loupe_vpx_encoder_abi_version() > loupe_vpx_decoder_abi_version())
     }
 
-    @Test func libsrtpInitialises() {
-        #expect(srtp_init() == srtp_err_status_ok)
+    /// Only reads the version: initialising libsrtp is the SRTP module's job (once, under a lock);
+    /// a second `srtp_init()` racing it from a parallel test makes it fail.
+    @Test func libsrtpIsVersion2() {
         #expect(srtp_get_version() >= 0x0200_0000)
+        #expect(String(cString: srtp_get_version_string()).hasPrefix("libsrtp2"))
     }
 
     @Test func opensslComputesSHA256() {
