@@ -24,14 +24,16 @@ private struct Parser {
         self.fragment = fragment
         var lines: [(Int, Character, Substring)] = []
         var number = 0
-        for raw in text.split(separator: "\n", omittingEmptySubsequences: false) {
+        // Split on bytes: in Swift, "\r\n" is one Character and would not split on "\n".
+        for raw in Array(text.utf8).split(separator: 0x0A, omittingEmptySubsequences: false) {
             number += 1
-            var line = raw
-            if line.last == "\r" { line = line.dropLast() }
-            if line.allSatisfy({ $0 == " " || $0 == "\t" }) { continue }
-            if error == nil, line.contains("\r") || line.contains("\0") {
+            var bytes = raw
+            if bytes.last == 0x0D { bytes = bytes.dropLast() }
+            if bytes.allSatisfy({ $0 == 0x20 || $0 == 0x09 }) { continue }
+            if error == nil, bytes.contains(0x0D) || bytes.contains(0x00) {
                 error = SDPParseError(line: number, reason: .invalidCharacter)
             }
+            let line = Substring(String(decoding: bytes, as: UTF8.self))
             guard let equals = line.firstIndex(of: "="), line.distance(from: line.startIndex, to: equals) == 1,
                   let type = line.first, type.isASCII, type.isLetter, type.isLowercase else {
                 if error == nil { error = SDPParseError(line: number, reason: .missingEquals) }
