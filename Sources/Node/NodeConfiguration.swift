@@ -9,7 +9,7 @@ public enum VideoCodec: String, Sendable, CaseIterable, Codable {
 public struct NodeConfiguration: Sendable {
     /// ICE host candidates advertised in answers: the addresses peers send UDP to.
     public var candidates: [TransportAddress]
-    /// Video codecs offered, in order of preference.
+    /// Video codecs the node accepts; among them, the offer's order decides.
     public var videoCodecs: [VideoCodec] = [.vp8, .vp9]
     /// Least time between two keyframe requests sent to one publisher.
     public var keyframeRequestInterval: Duration = .milliseconds(500)

@@ -71,7 +71,7 @@ public struct LoupeConfiguration: Decodable, Sendable, Equatable {
     }
 
     public struct Forwarding: Decodable, Sendable, Equatable {
-        /// Video codecs offered to peers, in order of preference: `vp8`, `vp9`.
+        /// Video codecs the node accepts (`vp8`, `vp9`); the offer's order decides among them.
         public var videoCodecs = ["vp8", "vp9"]
         /// Least time between two keyframe requests (PLI) sent to one publisher.
         public var keyframeRequestIntervalMs = 500

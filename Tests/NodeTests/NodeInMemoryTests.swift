@@ -199,7 +199,7 @@ import Testing
     ])
     func offersMissingMandatoryPartsAre422(_ name: String, _ remove: String, _ replace: String) throws {
         let node = try makeNode()
-        let peer = try TestPeer(address: TransportAddress(ipv4: "10.0.0.1", port: 1)!, name: "p")
+        let peer = try TestPeer(address: TransportAddress(ipv4: "10.0.0.1", port: 1)!, name: "peer")
         let offer = peer.offer(sending: true).replacingOccurrences(of: remove, with: replace)
         #expect("\(name) is refused with 422") {
             try node.createSession(role: .publisher, room: "r", variant: .original, offer: offer, now: .zero)
