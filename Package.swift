@@ -27,6 +27,7 @@ let package = Package(
         .library(name: "ICE", targets: ["ICE"]),
         .library(name: "DTLS", targets: ["DTLS"]),
         .library(name: "SRTP", targets: ["SRTP"]),
+        .library(name: "Node", targets: ["Node"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),

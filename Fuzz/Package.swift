@@ -6,9 +6,9 @@ import PackageDescription
 
 let strict: [SwiftSetting] = [.swiftLanguageMode(.v6), .enableUpcomingFeature("ExistentialAny")]
 
-func fuzzer(_ name: String, _ product: String) -> Target {
+func fuzzer(_ name: String, _ products: String...) -> Target {
     .executableTarget(name: name,
-                      dependencies: ["FuzzDriver", .product(name: product, package: "Loupe")],
+                      dependencies: ["FuzzDriver"] + products.map { .product(name: $0, package: "Loupe") },
                       swiftSettings: strict)
 }
 
@@ -20,6 +20,6 @@ let package = Package(
         fuzzer("FuzzRTP", "RTP"),
         fuzzer("FuzzRTCP", "RTP"),
         fuzzer("FuzzSTUN", "ICE"),
-        fuzzer("FuzzSDP", "SDP"),
+        fuzzer("FuzzSDP", "SDP", "Node", "SansIO"),
     ]
 )

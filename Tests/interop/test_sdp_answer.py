@@ -122,7 +122,7 @@ def chromium_page():
     ("sendonly", None, "vp8,vp9", "video/VP8"),
     ("recvonly", None, "vp8,vp9", "video/VP8"),
     ("sendonly", "video/VP9", "vp9,vp8", "video/VP9"),
-    ("sendonly", "video/VP9", "vp8,vp9", "video/VP8"),
+    ("sendonly", "video/VP9", "vp8,vp9", "video/VP9"),  # the offer's order decides among allowed codecs
     ("recvonly", None, "vp9", "video/VP9"),
 ])
 def test_chromium_accepts_the_answer(chromium_page, mode, prefer, codecs, expected):
