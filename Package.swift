@@ -56,6 +56,9 @@ let package = Package(
         .target(name: "DTLS", dependencies: ["SansIO", "COpenSSL"], swiftSettings: strict),
         .target(name: "SRTP", dependencies: ["CSRTP"], swiftSettings: strict),
 
+        // Media: codecs (libvpx, libopus), RTP payload formats, scaling (libyuv), quality metrics.
+        .target(name: "Media", dependencies: ["RTP", "CVPX", "CYUV", "COpus"], swiftSettings: strict),
+
         // Bandwidth estimation and network emulation (issue 4).
         .target(name: "BandwidthEstimation", dependencies: ["SansIO", "RTP"], swiftSettings: strict),
         .target(name: "NetworkEmulator", dependencies: ["SansIO"], swiftSettings: strict),
@@ -96,6 +99,7 @@ let package = Package(
         .testTarget(name: "ICETests", dependencies: ["ICE", "SansIO"], exclude: ["Fixtures"], swiftSettings: strict),
         .testTarget(name: "DTLSTests", dependencies: ["DTLS"], swiftSettings: strict),
         .testTarget(name: "SRTPTests", dependencies: ["SRTP"], swiftSettings: strict),
+        .testTarget(name: "MediaTests", dependencies: ["Media", "RTP"], swiftSettings: strict),
         .testTarget(name: "BandwidthEstimationTests", dependencies: ["BandwidthEstimation", "RTP", "SansIO"],
                     swiftSettings: strict),
         .testTarget(name: "NetworkEmulatorTests", dependencies: ["NetworkEmulator", "SansIO"], swiftSettings: strict),

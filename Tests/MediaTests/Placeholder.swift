@@ -1,0 +1,4 @@
+import Testing
+@testable import Media
+
+@Test func moduleNamed() { #expect(MediaModule.name == "Media") }
