@@ -22,6 +22,8 @@ actor NodeRuntime {
     private let logger: Logger
     private var channel: (any Channel)?
     private var timer: (task: Scheduled<Void>, at: Instant)?
+    /// NIO addresses of the peers we send to, built once per address, not once per packet.
+    private var socketAddresses: [TransportAddress: SocketAddress] = [:]
 
     init(node: Node, clock: MonotonicClock, eventLoop: any EventLoop, logger: Logger) {
         self.node = node
@@ -70,7 +72,7 @@ actor NodeRuntime {
     private func send(_ transmits: [Transmit]) {
         if let channel, !transmits.isEmpty {
             for t in transmits {
-                guard let remote = t.to.socketAddress else { continue }
+                guard let remote = socketAddress(t.to) else { continue }
                 var buffer = channel.allocator.buffer(capacity: t.bytes.count)
                 buffer.writeBytes(t.bytes)
                 channel.write(AddressedEnvelope(remoteAddress: remote, data: buffer), promise: nil)
@@ -78,6 +80,14 @@ actor NodeRuntime {
             channel.flush()
         }
         rearmTimer()
+    }
+
+    private func socketAddress(_ address: TransportAddress) -> SocketAddress? {
+        if let cached = socketAddresses[address] { return cached }
+        guard let made = address.socketAddress else { return nil }
+        if socketAddresses.count >= 10_000 { socketAddresses.removeAll(keepingCapacity: true) }
+        socketAddresses[address] = made
+        return made
     }
 
     private func fire() {
