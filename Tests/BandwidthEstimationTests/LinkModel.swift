@@ -51,6 +51,8 @@ struct SendSideScenario {
     /// The receiver's clock runs this far ahead of the sender's.
     var receiverClockOffset: Int64 = 1_000_000_000
     var now: Int64 = 0
+    /// Prints the state every 100 ms from this time on (debugging).
+    var logFrom: Int64?
     private(set) var trace: [(time: Int64, target: Int)] = []
 
     private var sequence: Int64 = 0
@@ -67,6 +69,35 @@ struct SendSideScenario {
         self.link = link
     }
 
+    private var activeProbe: (cluster: Int, end: Int64)?
+
+    /// A probe is media plus padding adding up to the probe rate, like libwebrtc's pacer: the
+    /// media sent during the cluster belongs to it, padding fills the rest.
+    private mutating func scheduleProbe(_ cluster: ProbeCluster) {
+        let rate = Double(cluster.bitrate)
+        let bits = Double(Swift.max(cluster.minBytes, cluster.minPackets * packetSize) * 8)
+        let duration = Int64(bits / rate * 1_000_000)
+        let paddingRate = rate - Double(estimator.target)
+        guard paddingRate > 0, duration > 0 else { return }
+        let count = Swift.max(1, Int((paddingRate * Double(duration) / 1_000_000 / Double(packetSize * 8)).rounded(.up)))
+        let spacing = duration / Int64(count)
+        // Clusters go one after another, as a pacer sends them.
+        let start = Swift.max(now - 1000, activeProbe?.end ?? .min)
+        for index in 0..<count {
+            probePackets.append((start + Int64(index) * spacing, cluster.id))
+        }
+        probePackets.sort { $0.time < $1.time }
+        activeProbe = (cluster.id, start + duration)
+        probeSpans.append((cluster.id, start, start + duration))
+    }
+
+    private var probeSpans: [(cluster: Int, start: Int64, end: Int64)] = []
+
+    private mutating func probeClusterAt(_ time: Int64) -> Int? {
+        probeSpans.removeAll { $0.end <= time }
+        return probeSpans.first { $0.start <= time }?.cluster
+    }
+
     private mutating func send(at time: Int64, cluster: Int?) {
         estimator.onPacketSent(sequence: sequence, size: packetSize, at: Instant(microseconds: time),
                                probeCluster: cluster)
@@ -81,18 +112,16 @@ struct SendSideScenario {
         while now < end {
             now += 1000
             for cluster in estimator.takeProbeRequests() {
-                let count = max(cluster.minPackets, (cluster.minBytes + packetSize - 1) / packetSize)
-                let spacing = Int64(Double(packetSize * 8) / Double(cluster.bitrate) * 1_000_000)
-                for index in 0..<count {
-                    probePackets.append((now - 1000 + Int64(index) * spacing, cluster.id))
-                }
+                if logFrom.map({ now >= $0 }) == true { print("t=\(Double(now) / 1e6) probe \(cluster)") }
+                scheduleProbe(cluster)
             }
             while let first = probePackets.first, first.time <= now {
                 probePackets.removeFirst()
                 send(at: first.time, cluster: first.cluster)
             }
             while nextMediaSend <= now {
-                send(at: nextMediaSend, cluster: nil)
+                let probing = probeClusterAt(nextMediaSend)
+                send(at: nextMediaSend, cluster: probing)
                 let rate = Double(Swift.max(estimator.target, 10_000))
                 nextMediaSend += Int64(Double(packetSize * 8) / rate * 1_000_000)
             }
@@ -108,6 +137,11 @@ struct SendSideScenario {
                 estimator.process(now: Instant(microseconds: now))
             }
             trace.append((now, estimator.target))
+            if let log = logFrom, now >= log, now % 100_000 == 0 {
+                print("t=\(Double(now) / 1e6) target=\(estimator.target) delay=\(estimator.delayBasedEstimate) "
+                    + "acked=\(estimator.acknowledgedBitrate ?? -1) usage=\(estimator.usage) "
+                    + "thr=\(estimator.delayBased.detector.threshold) trend=\(estimator.delayBased.trendline.modifiedTrend)")
+            }
         }
     }
 
