@@ -11,7 +11,7 @@ public import SansIO
 /// - Periodically in ALR, a probe at 2× the estimate every 5 s.
 /// - Capacity probing (a Loupe addition, in the spirit of libwebrtc's network-state probing):
 ///   when the delay-based controller has gone `capacityProbeInterval` (3 s) without a
-///   decrease, a probe at 2× the estimate, so a link whose capacity stepped up is found in
+///   decrease (and loss is low), a probe at 2× the estimate, so a link whose capacity stepped up is found in
 ///   seconds instead of by 8 %/s growth. Probe results only ever raise the estimate.
 public struct ProbeController: Sendable {
     static let firstScale = 3.0
@@ -70,8 +70,10 @@ public struct ProbeController: Sendable {
     }
 
     /// Periodic work: expire waiting, ALR and capacity probes. `lastDecrease` is when the
-    /// delay-based controller last lowered its rate.
-    public mutating func process(now: Instant, inALR: Bool, lastDecrease: Instant?) {
+    /// delay-based controller last lowered its rate; `capacityProbing` false suppresses
+    /// capacity probes (the sender passes false while loss is above 2 %, when a probe would
+    /// only override the loss-based backoff).
+    public mutating func process(now: Instant, inALR: Bool, lastDecrease: Instant?, capacityProbing: Bool = true) {
         let at = now.microseconds
         if let waitingSince, at &- waitingSince > Self.maxWaitForResult {
             self.waitingSince = nil
@@ -92,6 +94,7 @@ public struct ProbeController: Sendable {
             }
             return
         }
+        guard capacityProbing else { return }
         let quietSince = max(lastDecrease?.microseconds ?? Int64.min, lastProbe ?? Int64.min)
         if quietSince != Int64.min, at &- quietSince >= Self.capacityProbeInterval,
            estimate < Double(maxBitrate) {

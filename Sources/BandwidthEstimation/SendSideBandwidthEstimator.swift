@@ -189,7 +189,8 @@ public struct SendSideBandwidthEstimator: Sendable {
         startIfNeeded(now)
         lastProcess = max(lastProcess ?? now.microseconds, now.microseconds)
         lossBased.updateEstimate(now: now)
-        probeController.process(now: now, inALR: alr.inALR, lastDecrease: delayBased.lastDecrease)
+        probeController.process(now: now, inALR: alr.inALR, lastDecrease: delayBased.lastDecrease,
+                                capacityProbing: lossBased.lastLossFraction <= LossBasedControl.lowLossThreshold)
         targetChanged(now)
     }
 
