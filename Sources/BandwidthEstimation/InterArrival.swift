@@ -105,7 +105,7 @@ public struct InterArrival: Sendable {
                 } else {
                     consecutiveReordered = 0
                     deltas = Deltas(sendDelta: sendDelta, arrivalDelta: arrivalDelta,
-                                    sizeDelta: group.size - previous.size,
+                                    sizeDelta: group.size &- previous.size,
                                     arrivalTime: Instant(microseconds: group.lastArrival))
                 }
             }

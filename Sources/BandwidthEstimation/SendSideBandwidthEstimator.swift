@@ -72,7 +72,7 @@ public struct SendSideBandwidthEstimator: Sendable {
     /// The target send bitrate in bps.
     public var target: Int { lossBased.bitrate }
     /// The pacer's rate in bps.
-    public var pacingRate: Int { Int(Double(target) * Self.pacingFactor) }
+    public var pacingRate: Int { Int(min(Double(target) * Self.pacingFactor, Double(Int.max / 2))) }
     /// The acknowledged throughput in bps, once measured.
     public var acknowledgedBitrate: Int? { acknowledged.bitrate.map { Int($0) } }
     /// The delay-based estimate in bps.

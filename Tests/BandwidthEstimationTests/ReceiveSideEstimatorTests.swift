@@ -87,3 +87,14 @@ private func runReceiveSide(rate: (Int64) -> Double, capacity: Double, sendClock
     let rate = incoming.rate(at: .milliseconds(1990))
     #expect(rate.map { abs($0 - 960_000) < 20_000 } == true)
 }
+
+@Test func receiveSideSurvivesHostileInput() {
+    var estimator = ReceiveSideEstimator(startBitrate: 1_000_000)
+    var random = SplitMix64(state: 99)
+    for _ in 0..<5000 {
+        let arrival = Instant(microseconds: Int64(bitPattern: random.next()) >> 20)
+        let send = random.next() % 4 == 0 ? nil : AbsSendTime(rawValue: UInt32(truncatingIfNeeded: random.next()))
+        estimator.onPacket(arrival: arrival, sendTime: send, size: Int(random.next() % 3000) - 100)
+    }
+    #expect(estimator.estimate >= 30_000 && estimator.estimate <= 30_000_000)
+}
