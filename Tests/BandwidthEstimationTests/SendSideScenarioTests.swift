@@ -8,11 +8,17 @@ private func link(_ capacity: @escaping (Int64) -> Double, delayMs: Int64 = 50, 
 
 @Test func rampsUpTo1000kbpsLink() {
     var scenario = SendSideScenario(start: 300_000, link: link({ _ in 1_000_000 }))
-    scenario.run(until: 20_000_000)
+    scenario.run(until: 30_000_000)
     let reached = scenario.firstTime(atLeast: 850_000)
     print("1000 kbps: reached 850 kbps at \(reached.map { Double($0) / 1e6 } ?? -1) s, max after \(scenario.maxTarget(from: reached ?? 0))")
     #expect(reached.map { $0 <= 10_000_000 } == true)
     #expect(scenario.maxTarget(from: reached ?? 0) <= 1_100_000)
+    // Steady state (10–30 s): the mean target uses the link without exceeding it.
+    let steady = scenario.trace.filter { $0.time >= 10_000_000 }.map { Double($0.target) }
+    let mean = steady.reduce(0, +) / Double(steady.count)
+    print("1000 kbps: mean target 10–30 s \(Int(mean)), min \(Int(steady.min() ?? 0))")
+    #expect(mean >= 800_000 && mean <= 1_000_000)
+    #expect((steady.min() ?? 0) >= 700_000)
 }
 
 @Test func dropsBelowNewCapacityWithinTwoSeconds() {
