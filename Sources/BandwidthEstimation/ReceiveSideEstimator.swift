@@ -12,7 +12,13 @@ public import RTP
 /// inter-arrival → trendline → overuse → AIMD chain as the send side runs on them, with the
 /// incoming bitrate (1 s window) as the throughput. AIMD runs every 200 ms, or at once on
 /// overuse when a decrease is due. Packets without abs-send-time only count toward the
-/// incoming rate. Without a start bitrate the estimate is `maxBitrate` (no cap) until the
+/// incoming rate. Streams without abs-send-time can use their RTP timestamps as send times
+/// instead (`onPacket(arrival:rtpTimestamp:clockRate:size:)`, as libwebrtc's
+/// `RemoteBitrateEstimatorSingleStream`): coarser, since a frame's packets share a timestamp
+/// and encoder jitter adds noise, and only for one stream (one timestamp base) per estimator.
+/// Transport-cc sequence numbers carry no send time, so they cannot drive a receive-side
+/// delay estimate; with transport-cc the node sends feedback and the sender estimates.
+/// Without a start bitrate the estimate is `maxBitrate` (no cap) until the
 /// first overuse or 5 s of incoming rate.
 public struct ReceiveSideEstimator: Sendable {
     static let updateInterval: Int64 = 200_000
@@ -20,6 +26,7 @@ public struct ReceiveSideEstimator: Sendable {
     public private(set) var delayBased: DelayBasedEstimator
     public private(set) var incoming = IncomingBitrate()
     private var unwrapper = AbsSendTimeUnwrapper()
+    private var timestampUnwrapper = TimestampUnwrapper()
     private var lastUpdate: Int64?
 
     public init(minBitrate: Int = 30_000, maxBitrate: Int = 30_000_000, startBitrate: Int? = nil) {
@@ -39,7 +46,21 @@ public struct ReceiveSideEstimator: Sendable {
     public mutating func onPacket(arrival: Instant, sendTime: AbsSendTime?, size: Int) {
         incoming.add(size: size, at: arrival)
         guard let sendTime else { return }
-        let send = unwrapper.unwrap(sendTime)
+        estimate(send: unwrapper.unwrap(sendTime), arrival: arrival, size: size)
+    }
+
+    /// One received packet of a stream without abs-send-time: its RTP timestamp (RFC 3550
+    /// §5.1) at `clockRate` Hz stands in for the send time.
+    public mutating func onPacket(arrival: Instant, rtpTimestamp: UInt32, clockRate: Int, size: Int) {
+        incoming.add(size: size, at: arrival)
+        guard clockRate > 0 else { return }
+        let ticks = timestampUnwrapper.unwrap(rtpTimestamp)
+        let rate = Int64(clockRate)
+        let microseconds = (ticks / rate) &* 1_000_000 &+ (ticks % rate) &* 1_000_000 / rate
+        estimate(send: Instant(microseconds: microseconds), arrival: arrival, size: size)
+    }
+
+    private mutating func estimate(send: Instant, arrival: Instant, size: Int) {
         delayBased.onPacket(sendTime: send, arrival: arrival, size: size, systemTime: arrival)
         let rate = incoming.rate(at: arrival)
         let at = arrival.microseconds

@@ -98,3 +98,35 @@ private func runReceiveSide(rate: (Int64) -> Double, capacity: Double, sendClock
     }
     #expect(estimator.estimate >= 30_000 && estimator.estimate <= 30_000_000)
 }
+
+/// 30 fps video at `rate` bps in 1200-byte packets sent back to back per frame, 90 kHz RTP
+/// timestamps starting just below the 32-bit wrap, through a `capacity` bottleneck.
+private func runRTPTimestampStream(rate: Double, capacity: Double, seconds: Int) -> [BandwidthUsage] {
+    var estimator = ReceiveSideEstimator(startBitrate: Int(rate))
+    var link = BottleneckLink(capacity: { _ in capacity }, propagationDelay: 30_000)
+    var states: [BandwidthUsage] = []
+    let packetsPerFrame = Int((rate / 30 / 9600).rounded(.up))
+    for frame in 0..<(seconds * 30) {
+        let captured = Int64(frame) * 33_333
+        let timestamp = UInt32(truncatingIfNeeded: UInt64(UInt32.max - 90_000) &+ UInt64(frame) * 3000)
+        for index in 0..<packetsPerFrame {
+            guard let arrival = link.send(size: 1200, at: captured + 5_000 + Int64(index) * 500) else { continue }
+            estimator.onPacket(arrival: Instant(microseconds: arrival), rtpTimestamp: timestamp, clockRate: 90_000,
+                               size: 1200)
+            states.append(estimator.usage)
+        }
+    }
+    return states
+}
+
+@Test func rtpTimestampsDriveTheEstimateWithoutAbsSendTime() {
+    #expect(!runRTPTimestampStream(rate: 700_000, capacity: 1_000_000, seconds: 6).contains(.overusing))
+    #expect(runRTPTimestampStream(rate: 1_300_000, capacity: 1_000_000, seconds: 6).contains(.overusing))
+}
+
+@Test func zeroClockRateIsIgnored() {
+    var estimator = ReceiveSideEstimator(startBitrate: 500_000)
+    estimator.onPacket(arrival: .zero, rtpTimestamp: 1, clockRate: 0, size: 100)
+    estimator.onPacket(arrival: .milliseconds(10), rtpTimestamp: 9000, clockRate: -5, size: 100)
+    #expect(estimator.delayBased.trendline.numberOfDeltas == 0)
+}
