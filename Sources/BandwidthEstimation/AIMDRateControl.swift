@@ -76,7 +76,7 @@ public struct AIMDRateControl: Sendable {
         let frameSizeBits = bitrateBps / 30
         let packetsPerFrame = max(1, (frameSizeBits / (1200 * 8)).rounded(.up))
         let averagePacketBits = frameSizeBits / packetsPerFrame
-        let responseTime = Double(rttMicroseconds + 100_000) / 1_000_000
+        let responseTime = Double(min(max(rttMicroseconds, 0), 60_000_000) + 100_000) / 1_000_000
         return max(4000, averagePacketBits / responseTime)
     }
 

@@ -32,7 +32,7 @@ public struct IncomingBitrate: Sendable {
         let now = max(newest ?? time.microseconds, time.microseconds)
         prune(now)
         guard let first, now &- first >= Self.minimumSpanMicroseconds else { return nil }
-        let span = min(Self.windowMicroseconds, now &- first + 1)
+        let span = min(Self.windowMicroseconds, max(1, (now &- first) &+ 1))
         return Double(sum) * 8_000_000 / Double(span)
     }
 

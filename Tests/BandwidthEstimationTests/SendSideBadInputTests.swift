@@ -114,3 +114,28 @@ private func estimatorWithPackets(_ sequences: Range<Int64>, size: Int = 1200) -
     estimator.onRTT(.milliseconds(80))
     #expect(estimator.delayBased.rttMicroseconds == 80_000)
 }
+
+@Test func randomFeedbackNeverTraps() {
+    var estimator = SendSideBandwidthEstimator(startBitrate: 500_000, minBitrate: 50_000, maxBitrate: 5_000_000)
+    var random = SplitMix64(state: 2024)
+    var sequence: Int64 = 65_000
+    for round in 0..<300 {
+        let now = Instant.milliseconds(Int64(round) * 20)
+        for _ in 0..<Int(random.next() % 5) {
+            estimator.onPacketSent(sequence: sequence, size: Int(random.next() % 1500), at: now,
+                                   probeCluster: random.next() % 7 == 0 ? Int(random.next() % 4) : nil)
+            sequence += 1
+        }
+        let count = Int(random.next() % 40)
+        let base = UInt16(truncatingIfNeeded: sequence - Int64(random.next() % 60))
+        let deltas: [Int64?] = (0..<count).map { _ in
+            random.next() % 5 == 0 ? nil : (Int64(random.next() % 65_536) - 32_768) * 250
+        }
+        let reference = Int32(truncatingIfNeeded: Int64(random.next() % 16_777_216) - 8_388_608)
+        estimator.onTransportFeedback(feedback(base: base, deltas: deltas, reference: reference,
+                                               count: UInt8(truncatingIfNeeded: round)), at: now)
+        estimator.process(now: now)
+        _ = estimator.takeProbeRequests()
+    }
+    #expect(estimator.target >= 50_000 && estimator.target <= 5_000_000)
+}
