@@ -1,4 +1,0 @@
-/// The `BandwidthEstimation` module. See docs/architecture.md.
-public enum BandwidthEstimationModule {
-    public static let name = "BandwidthEstimation"
-}

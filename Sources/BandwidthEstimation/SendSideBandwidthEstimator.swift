@@ -1,0 +1,239 @@
+public import SansIO
+public import RTP
+
+/// The sender's congestion controller: goog_cc as libwebrtc's `GoogCcNetworkController`
+/// (modules/congestion_controller/goog_cc/goog_cc_network_control.cc) wires it, with
+/// transport-cc feedback (draft-holmer-rmcat-transport-wide-cc-extensions-01) as input.
+///
+/// The sender reports every packet it sends with its unwrapped transport-wide sequence number
+/// (and probe cluster, when it belongs to one). Each feedback is matched to the sent packets by
+/// sequence number; arrival times are the feedback's reference time plus the running deltas
+/// (receiver clock; only differences matter). Received packets, in arrival order, feed the
+/// delay-based chain, the acknowledged-bitrate estimator and, for probe packets, the probe
+/// estimator; the newly reported ones give the loss fraction. The target is
+/// min(loss-based, delay-based, REMB), within [min, max].
+///
+/// Bad input: feedback for sequence numbers never sent (or forgotten: the history keeps the
+/// last 8192 packets) is ignored and counted in `unknownReports`; a packet reported twice
+/// counts once for loss and once for delay (later reports are ignored, `duplicateReports`); a
+/// packet first reported lost and later received is used for delay and rate but stays counted
+/// as lost; zero-size packets are fine; arrival times that go backwards are dropped by the
+/// grouping (reordering) or restart it.
+public struct SendSideBandwidthEstimator: Sendable {
+    /// The pacer sends at this multiple of the target (libwebrtc's default pacing factor).
+    public static let pacingFactor = 2.5
+    /// `process(now:)` wants to run this often.
+    public static let processInterval: Int64 = 25_000
+    static let historyLength: Int64 = 8192
+
+    enum ReportState: Sendable { case none, lost, received }
+
+    struct SentPacket: Sendable {
+        var size: Int
+        var sendTime: Instant
+        var probeCluster: Int?
+        var report: ReportState
+    }
+
+    public let minBitrate: Int
+    public let maxBitrate: Int
+    public private(set) var delayBased: DelayBasedEstimator
+    public private(set) var lossBased: LossBasedControl
+    public private(set) var acknowledged = AcknowledgedBitrateEstimator()
+    public private(set) var alr: ALRDetector
+    private var probeController: ProbeController
+    private var probeEstimator = ProbeBitrateEstimator()
+    private var clusters: [Int: ProbeCluster] = [:]
+    private var history: [Int64: SentPacket] = [:]
+    private var highestSent: Int64?
+    private var referenceTime: Int64?
+    private var explicitRTT = false
+    private var lastProcess: Int64?
+
+    /// Clusters the pacer should send, oldest first; see `takeProbeRequests()`.
+    public private(set) var probeRequests: [ProbeCluster] = []
+    /// Feedback entries for sequence numbers not in the send history.
+    public private(set) var unknownReports = 0
+    /// Feedback entries for packets already reported received.
+    public private(set) var duplicateReports = 0
+
+    public init(startBitrate: Int, minBitrate: Int, maxBitrate: Int) {
+        let low = max(0, minBitrate)
+        let high = max(low, maxBitrate)
+        let start = min(max(startBitrate, low), high)
+        self.minBitrate = low
+        self.maxBitrate = high
+        delayBased = DelayBasedEstimator(minBitrate: low, maxBitrate: high, startBitrate: start)
+        lossBased = LossBasedControl(startBitrate: start, minBitrate: low, maxBitrate: high)
+        alr = ALRDetector(estimate: start)
+        probeController = ProbeController(startBitrate: start, maxBitrate: high)
+    }
+
+    /// The target send bitrate in bps.
+    public var target: Int { lossBased.bitrate }
+    /// The pacer's rate in bps.
+    public var pacingRate: Int { Int(min(Double(target) * Self.pacingFactor, Double(Int.max / 2))) }
+    /// The acknowledged throughput in bps, once measured.
+    public var acknowledgedBitrate: Int? { acknowledged.bitrate.map { Int($0) } }
+    /// The delay-based estimate in bps.
+    public var delayBasedEstimate: Int { delayBased.bitrate }
+    /// The delay detector's hypothesis.
+    public var usage: BandwidthUsage { delayBased.usage }
+
+    /// When `process(now:)` should run next; nil before the first input.
+    public var nextDeadline: Instant? {
+        lastProcess.map { Instant(microseconds: $0 &+ Self.processInterval) }
+    }
+
+    /// Returns the pending probe clusters and clears them.
+    public mutating func takeProbeRequests() -> [ProbeCluster] {
+        defer { probeRequests.removeAll() }
+        return probeRequests
+    }
+
+    /// Records a sent packet. `sequence` is the unwrapped transport-wide sequence number.
+    public mutating func onPacketSent(sequence: Int64, size: Int, at time: Instant, probeCluster: Int?) {
+        startIfNeeded(time)
+        if history[sequence] == nil {
+            history[sequence] = SentPacket(size: max(0, size), sendTime: time, probeCluster: probeCluster,
+                                           report: .none)
+        }
+        highestSent = max(highestSent ?? sequence, sequence)
+        if history.count > Int(2 * Self.historyLength), let highestSent {
+            let oldest = highestSent &- Self.historyLength
+            history = history.filter { $0.key > oldest }
+        }
+        alr.onBytesSent(size, at: time)
+    }
+
+    /// A REMB cap from the receiver (nil removes it).
+    public mutating func onRemb(bitrate: Int?) {
+        lossBased.updateReceiverLimit(bitrate.map { Double(max(0, $0)) }, now: .zero)
+        probeController.onEstimate(Double(target), now: Instant(microseconds: lastProcess ?? 0))
+    }
+
+    /// A round-trip time measurement (from RTCP); once given, feedback-derived RTT is unused.
+    public mutating func onRTT(_ rtt: Duration) {
+        explicitRTT = true
+        setRTT(rtt.microseconds)
+    }
+
+    /// Processes one transport-cc feedback received at `now`.
+    public mutating func onTransportFeedback(_ feedback: TransportFeedback, at now: Instant) {
+        startIfNeeded(now)
+        guard let highestSent else {
+            unknownReports += feedback.packets.count
+            return
+        }
+        var time = unwrapReferenceTime(feedback.referenceTime) &* TransportFeedback.referenceTimeUnitMicroseconds
+        var received: [(sequence: Int64, arrival: Instant, packet: SentPacket)] = []
+        var newlyReported = 0
+        var newlyLost = 0
+        var minRTT: Int64?
+        for entry in feedback.packets {
+            if let delta = entry.deltaMicroseconds { time &+= delta }
+            let back = Int64(UInt16(truncatingIfNeeded: highestSent) &- entry.sequenceNumber)
+            let sequence = highestSent &- back
+            guard var packet = history[sequence] else {
+                unknownReports += 1
+                continue
+            }
+            if entry.deltaMicroseconds == nil {
+                if packet.report == .none {
+                    newlyReported += 1
+                    newlyLost += 1
+                    packet.report = .lost
+                    history[sequence] = packet
+                }
+                continue
+            }
+            if packet.report == .received {
+                duplicateReports += 1
+                continue
+            }
+            if packet.report == .none { newlyReported += 1 }
+            packet.report = .received
+            history[sequence] = packet
+            received.append((sequence, Instant(microseconds: time), packet))
+            let rtt = now.microseconds &- packet.sendTime.microseconds
+            if rtt >= 0 { minRTT = min(minRTT ?? rtt, rtt) }
+        }
+        if !explicitRTT, let minRTT { setRTT(minRTT) }
+
+        received.sort { ($0.arrival, $0.sequence) < ($1.arrival, $1.sequence) }
+        for item in received {
+            acknowledged.update(arrival: item.arrival, size: item.packet.size, inALR: alr.inALR)
+            if let id = item.packet.probeCluster {
+                let cluster = clusters[id] ?? ProbeCluster(id: id, bitrate: 0, minPackets: 5, minBytes: 0)
+                probeEstimator.handle(cluster: cluster, sendTime: item.packet.sendTime, arrival: item.arrival,
+                                      size: item.packet.size)
+            }
+            delayBased.onPacket(sendTime: item.packet.sendTime, arrival: item.arrival, size: item.packet.size,
+                                systemTime: now)
+        }
+        let probe = probeEstimator.fetchAndResetLastEstimate()
+        if probe != nil { acknowledged.expectFastRateChange() }
+        if !received.isEmpty || probe != nil {
+            let result = delayBased.update(acknowledgedBitrate: acknowledged.bitrate, probeBitrate: probe, now: now)
+            if result.updated {
+                lossBased.updateDelayBased(Double(result.bitrate), now: now)
+                if result.probe { lossBased.setBitrate(Double(result.bitrate), now: now) }
+            }
+        }
+        lossBased.updatePacketsLost(lost: newlyLost, total: newlyReported, now: now)
+        targetChanged(now)
+    }
+
+    /// Periodic work (every 25 ms): loss-based growth, probe scheduling.
+    public mutating func process(now: Instant) {
+        startIfNeeded(now)
+        lastProcess = max(lastProcess ?? now.microseconds, now.microseconds)
+        lossBased.updateEstimate(now: now)
+        probeController.process(now: now, inALR: alr.inALR, lastDecrease: delayBased.lastDecrease,
+                                capacityProbing: lossBased.lastLossFraction <= LossBasedControl.lowLossThreshold)
+        targetChanged(now)
+    }
+
+    private mutating func startIfNeeded(_ now: Instant) {
+        guard lastProcess == nil else { return }
+        lastProcess = now.microseconds
+        probeController.start(now: now)
+        collectProbes()
+    }
+
+    private mutating func targetChanged(_ now: Instant) {
+        probeController.onEstimate(Double(target), now: now)
+        alr.setEstimate(target)
+        collectProbes()
+    }
+
+    private mutating func collectProbes() {
+        for cluster in probeController.takeProbes() {
+            clusters[cluster.id] = cluster
+            probeRequests.append(cluster)
+        }
+        if clusters.count > 64, let newest = clusters.keys.max() {
+            clusters = clusters.filter { newest &- $0.key < 32 }
+        }
+    }
+
+    private mutating func setRTT(_ microseconds: Int64) {
+        let rtt = max(0, microseconds)
+        delayBased.rttMicroseconds = rtt
+        lossBased.rttMicroseconds = rtt
+    }
+
+    /// Unwraps the 24-bit reference time against the previous feedback's.
+    private mutating func unwrapReferenceTime(_ wire: Int32) -> Int64 {
+        let value = Int64(wire)
+        guard let previous = referenceTime else {
+            referenceTime = value
+            return value
+        }
+        var delta = (value &- previous) & 0xFF_FFFF
+        if delta >= 0x80_0000 { delta -= 0x100_0000 }
+        let unwrapped = previous &+ delta
+        referenceTime = unwrapped
+        return unwrapped
+    }
+}

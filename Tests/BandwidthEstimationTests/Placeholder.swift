@@ -1,4 +1,0 @@
-import Testing
-@testable import BandwidthEstimation
-
-@Test func moduleNamed() { #expect(BandwidthEstimationModule.name == "BandwidthEstimation") }
