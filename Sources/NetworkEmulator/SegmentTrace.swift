@@ -74,33 +74,32 @@ public struct SegmentTrace: Hashable, Sendable {
     /// Parses JSON text in the gym's format.
     public static func parse(text: String, name: String = "<text>",
                              direction: Direction = .uplink) throws(TraceError) -> SegmentTrace {
-        let root: Any
+        let root: JSONValue
         do {
-            root = try JSONSerialization.jsonObject(with: Data(text.utf8))
+            root = try JSONDecoder().decode(JSONValue.self, from: Data(text.utf8))
         } catch {
             throw .structure(file: name, message: "not valid JSON")
         }
-        guard let object = root as? [String: Any] else {
+        guard case let .object(object) = root else {
             throw .structure(file: name, message: "the top level is not an object")
         }
-        guard let link = object[direction.rawValue] as? [String: Any] else {
+        guard case let .object(link)? = object[direction.rawValue] else {
             throw .structure(file: name, message: "no '\(direction.rawValue)' object")
         }
-        guard let pattern = link["trace_pattern"] as? [Any] else {
+        guard case let .array(pattern)? = link["trace_pattern"] else {
             throw .structure(file: name, message: "'\(direction.rawValue).trace_pattern' is missing or not a list")
         }
         var segments: [Segment] = []
         for (index, entry) in pattern.enumerated() {
-            guard let fields = entry as? [String: Any] else {
+            guard case let .object(fields) = entry else {
                 throw .segment(file: name, index: index, message: "is not an object")
             }
             func number(_ key: String, required: Bool) throws(TraceError) -> Double? {
-                guard let value = fields[key], !(value is NSNull) else {
+                guard let value = fields[key], value != .null else {
                     if required { throw .segment(file: name, index: index, message: "'\(key)' is missing") }
                     return nil
                 }
-                guard !(value is String), !(value is Bool), let n = (value as? NSNumber)?.doubleValue,
-                      n.isFinite else {
+                guard case let .number(n) = value, n.isFinite else {
                     throw .segment(file: name, index: index, message: "'\(key)' is not a number")
                 }
                 guard n >= 0 else {
@@ -142,5 +141,33 @@ public struct SegmentTrace: Hashable, Sendable {
         }
         let end = low + 1 < startsUs.count ? startsUs[low + 1] : periodUs
         return (segments[low], end - inPeriod)
+    }
+}
+
+/// A JSON value as the trace parser needs it: numbers, booleans and strings
+/// kept apart (Foundation's `JSONSerialization` blurs `true` and `1` on Linux).
+enum JSONValue: Decodable, Equatable {
+    case null
+    case bool(Bool)
+    case number(Double)
+    case string(String)
+    case array([JSONValue])
+    case object([String: JSONValue])
+
+    init(from decoder: any Decoder) throws {
+        let container = try decoder.singleValueContainer()
+        if container.decodeNil() {
+            self = .null
+        } else if let value = try? container.decode(Bool.self) {
+            self = .bool(value)
+        } else if let value = try? container.decode(Double.self) {
+            self = .number(value)
+        } else if let value = try? container.decode(String.self) {
+            self = .string(value)
+        } else if let value = try? container.decode([JSONValue].self) {
+            self = .array(value)
+        } else {
+            self = .object(try container.decode([String: JSONValue].self))
+        }
     }
 }
