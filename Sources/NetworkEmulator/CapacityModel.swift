@@ -20,7 +20,7 @@ public enum CapacityModel: Hashable, Sendable {
     case constant(kbps: Double)
     /// A step function at absolute times, e.g. RFC 8867 §5.1's 1 Mbps, ×2.5 at
     /// 40 s, ×0.6 at 60 s, ×1.0 at 80 s. Before the first step the first step's
-    /// rate applies; the last step holds forever. Steps must be sorted by time.
+    /// rate applies; the last step holds forever. Steps are sorted by time.
     case steps([CapacityStep])
     /// A Mahimahi trace of 1500-byte delivery opportunities, repeating,
     /// starting at the link's `traceStart`.
@@ -46,7 +46,13 @@ struct Serializer: Sendable {
     private var partialBytes = 0
 
     init(model: CapacityModel, traceStart: Instant) {
-        self.model = model
+        if case let .steps(steps) = model {
+            // Stable sort: of two steps at the same instant the later one wins.
+            let sorted = steps.enumerated().sorted { ($0.element.at, $0.offset) < ($1.element.at, $1.offset) }
+            self.model = .steps(sorted.map(\.element))
+        } else {
+            self.model = model
+        }
         self.traceStartUs = Double(traceStart.microseconds)
     }
 

@@ -1,27 +1,5 @@
 public import SansIO
 
-/// Names one direction of a connection in a `Network`.
-public struct LinkID: Hashable, Sendable, CustomStringConvertible {
-    public let index: Int
-    public var description: String { "link\(index)" }
-}
-
-/// One row of a link's timeseries: what happened on it during one sampling
-/// window `[start, end)`.
-public struct LinkSample: Hashable, Sendable {
-    public var start: Instant
-    public var end: Instant
-    /// Average capacity over the window in kbps; `nil` when unlimited.
-    public var capacityKbps: Double?
-    /// Bytes that arrived during the window, as kbps.
-    public var deliveredKbps: Double
-    /// Mean queue delay of the packets accepted during the window, in ms
-    /// (`nil` when none was accepted).
-    public var queueDelayMs: Double?
-    /// Packets dropped during the window (queue, random loss, no capacity).
-    public var lossCount: Int
-}
-
 /// An emulated network: endpoints at transport addresses, joined by links in
 /// each direction per host pair, driven by a virtual clock.
 ///
@@ -55,6 +33,11 @@ public final class Network {
     public private(set) var unroutable = 0
     /// Datagrams that arrived at an address where no endpoint is attached.
     public private(set) var undeliverable = 0
+    /// Called for every datagram a link delivers, before the endpoint sees it
+    /// (per-packet logs for delay and loss analysis).
+    public var onArrival: ((Datagram, LinkID, Instant) -> Void)?
+    /// Called for every datagram a link drops, with the reason.
+    public var onDrop: ((Datagram, LinkID, DropReason, Instant) -> Void)?
 
     private var endpoints: [any EmulatedEndpoint] = []
     private var endpointAt: [TransportAddress: Int] = [:]
@@ -174,8 +157,9 @@ public final class Network {
                 windows[index].queueDelaySumUs += queueDelay.microseconds
                 windows[index].queueDelayCount += 1
                 events.schedule(.arrival(datagram, link: index), at: at)
-            case .drop:
+            case let .drop(reason):
                 windows[index].drops += 1
+                onDrop?(datagram, LinkID(index: index), reason, now)
             }
         }
     }
@@ -183,6 +167,7 @@ public final class Network {
     private func arrive(_ datagram: Datagram, link: Int, now: Instant) {
         links[link].recordDelivery(size: datagram.size)
         windows[link].deliveredBytes += datagram.size
+        onArrival?(datagram, LinkID(index: link), now)
         guard let index = endpointAt[datagram.to] else {
             undeliverable += 1
             return
