@@ -59,20 +59,13 @@ public struct CrossTraffic: Hashable, Sendable {
     public var kbps: Double
     /// Packet size in bytes.
     public var packetSize: Int
-    /// On/off pattern: on for `on`, then silent for `off`, repeating; `nil`
-    /// means always on (constant rate).
-    public var onOff: (on: Duration, off: Duration)? {
-        get { onDuration.map { ($0, offDuration) } }
-        set {
-            onDuration = newValue?.on
-            offDuration = newValue?.off ?? .zero
-        }
-    }
+    /// While on, how long an on period lasts; `nil` means always on
+    /// (constant rate).
+    public var onDuration: Duration?
+    /// How long the silence after each on period lasts.
+    public var offDuration: Duration
     /// When the generator starts (at the beginning of an on period).
     public var start: Instant
-
-    private var onDuration: Duration?
-    private var offDuration: Duration = .zero
 
     /// Constant-rate cross traffic.
     public static func constant(kbps: Double, packetSize: Int = 1200, start: Instant = .zero) -> CrossTraffic {
@@ -85,8 +78,8 @@ public struct CrossTraffic: Hashable, Sendable {
         CrossTraffic(kbps: kbps, packetSize: packetSize, start: start, onDuration: on, offDuration: off)
     }
 
-    private init(kbps: Double, packetSize: Int, start: Instant, onDuration: Duration?,
-                 offDuration: Duration = .zero) {
+    public init(kbps: Double, packetSize: Int, start: Instant, onDuration: Duration?,
+                offDuration: Duration = .zero) {
         self.kbps = kbps
         self.packetSize = packetSize
         self.start = start
@@ -153,5 +146,23 @@ public struct LinkConfiguration: Hashable, Sendable {
         self.crossTraffic = crossTraffic
         self.useTraceImpairments = useTraceImpairments
         self.seed = seed
+    }
+}
+
+extension LinkConfiguration {
+    /// RFC 8867 §5.1 ("Variable Available Capacity with a Single Flow"):
+    /// capacity `baseKbps` (1 Mbps in the RFC), ×2.5 at 40 s, ×0.6 at 60 s,
+    /// ×1.0 at 80 s; 50 ms one-way propagation delay; a 300 ms tail-drop queue.
+    public static func rfc8867VariableCapacity(baseKbps: Double = 1000, seed: UInt64 = 1) -> LinkConfiguration {
+        LinkConfiguration(
+            capacity: .steps([
+                CapacityStep(at: .zero, kbps: baseKbps),
+                CapacityStep(at: .seconds(40), kbps: baseKbps * 2.5),
+                CapacityStep(at: .seconds(60), kbps: baseKbps * 0.6),
+                CapacityStep(at: .seconds(80), kbps: baseKbps),
+            ]),
+            propagationDelay: .milliseconds(50),
+            queueLimit: .milliseconds(300),
+            seed: seed)
     }
 }

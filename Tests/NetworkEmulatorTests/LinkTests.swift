@@ -46,6 +46,21 @@ import Testing
         #expect(network.link(id).capacityKbps(at: .seconds(4.9)) == 1000)
     }
 
+    @Test func rfc8867VariableCapacityFollowsTheSteps() {
+        let (network, id, _, sink) = oneWay(.rfc8867VariableCapacity(), kbps: 3000)
+        network.run(until: .seconds(100))
+        let samples = network.samples(id)
+        #expect(samples.count == 500)
+        for (from, to, kbps) in [(5.0, 40.0, 1000.0), (42.0, 60.0, 2500.0), (62.0, 80.0, 600.0), (82.0, 100.0, 1000.0)] {
+            let delivered = meanDeliveredKbps(samples, from: .seconds(from), to: .seconds(to))
+            #expect(abs(delivered - kbps) < kbps * 0.02, "\(from)-\(to) s: \(delivered) kbps")
+        }
+        // 50 ms of propagation on top of at most 300 ms of queue and one packet time.
+        let first = sink.arrivals.first?.time ?? .zero
+        #expect(first == Instant(microseconds: 59_600))
+        #expect((network.link(id).statistics.queueDelaysUs.max() ?? 0) <= 300_000)
+    }
+
     @Test func capacityChangeMidPacketSplitsTheBits() {
         // 10 000 bits: 5 ms at 1000 kbps carry 5000, the rest takes 2.5 ms at 2000 kbps.
         let steps = [CapacityStep(at: .zero, kbps: 1000), CapacityStep(at: .milliseconds(5), kbps: 2000)]

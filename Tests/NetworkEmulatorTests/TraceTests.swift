@@ -157,4 +157,31 @@ let haveSharedTraces = FileManager.default.fileExists(atPath: wired200)
             #expect(error.description == message)
         }
     }
+
+    @Test func zeroCapacitySegmentsHoldPacketsAndAllZeroDropsThem() throws {
+        let gap = try SegmentTrace.parse(text: """
+            {"uplink": {"trace_pattern": [{"duration": 100, "capacity": 0}, {"duration": 100, "capacity": 800}]}}
+            """)
+        var link = Link(LinkConfiguration(capacity: .segments(gap)))
+        // Nothing moves until 100 ms; 1000 bytes at 800 kbps then take 10 ms.
+        #expect(link.send(size: 1000, now: .milliseconds(20))
+            == .deliver(at: .milliseconds(110), queueDelay: .zero))
+        let dead = try SegmentTrace.parse(text: """
+            {"uplink": {"trace_pattern": [{"duration": 100, "capacity": 0}, {"duration": 50, "capacity": 0}]}}
+            """)
+        var deadLink = Link(LinkConfiguration(capacity: .segments(dead)))
+        #expect(deadLink.send(size: 10, now: .zero) == .drop(.noCapacity))
+        #expect(deadLink.statistics.dropped(.noCapacity) == 1)
+    }
+
+    @Test func traceStartShiftsThePattern() throws {
+        let trace = try SegmentTrace.parse(text: """
+            {"uplink": {"trace_pattern": [{"duration": 1000, "capacity": 100}, {"duration": 1000, "capacity": 300}]}}
+            """)
+        let link = Link(LinkConfiguration(capacity: .segments(trace), traceStart: .milliseconds(500)))
+        #expect(link.capacityKbps(at: .milliseconds(1499)) == 100)
+        #expect(link.capacityKbps(at: .milliseconds(1500)) == 300)
+        #expect(link.capacityKbps(at: .milliseconds(499)) == 300, "before the start: the previous period's end")
+        #expect(link.averageCapacityKbps(from: .milliseconds(1000), to: .milliseconds(2000)) == 200)
+    }
 }
