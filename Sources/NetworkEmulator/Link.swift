@@ -68,6 +68,13 @@ public struct Link: Sendable {
     }
 
     /// Offers a datagram of `size` bytes to the link at `now`.
+    ///
+    /// In order: cross traffic up to `now` joins the queue; the loss model
+    /// (and a segment trace's `loss`) may drop it; the queue limit may drop
+    /// it; it is serialized after the packets ahead of it; propagation delay
+    /// (or a segment's `rtt / 2`) and jitter are added; without reordering it
+    /// never arrives before the previous packet. Arrival times round up to
+    /// the next whole microsecond (ignoring float noise below 0.001 µs).
     public mutating func send(size: Int, now: Instant) -> LinkVerdict {
         let nowUs = Double(now.microseconds)
         advance(toUs: nowUs)
@@ -92,7 +99,7 @@ public struct Link: Sendable {
 
         let waitUs = Int64((departure.startUs - nowUs).rounded())
         statistics.queueDelaysUs.append(waitUs)
-        return .deliver(at: Instant(microseconds: Int64(arrivalUs.rounded(.up))),
+        return .deliver(at: Instant(microseconds: Int64((arrivalUs - 0.001).rounded(.up))),
                         queueDelay: .microseconds(waitUs))
     }
 

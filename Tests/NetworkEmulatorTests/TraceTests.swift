@@ -102,6 +102,20 @@ let haveSharedTraces = FileManager.default.fileExists(atPath: wired200)
         }
     }
 
+    @Test(.enabled(if: haveSharedTraces, "shared traces not found at ../shared/traces beside the repository"))
+    func saturatedWired200kbpsDeliversTheTraceCapacity() throws {
+        let trace = try SegmentTrace.load(path: wired200)
+        let config = LinkConfiguration(capacity: .segments(trace), queueLimit: .milliseconds(500))
+        let (network, id, _, _) = oneWay(config, kbps: 600, size: 500)
+        network.run(until: .seconds(30))
+        let samples = network.samples(id)
+        let capacity = samples.dropFirst(5).compactMap(\.capacityKbps).reduce(0, +)
+        let delivered = samples.dropFirst(5).map(\.deliveredKbps).reduce(0, +)
+        #expect(capacity > 0)
+        #expect(abs(delivered / capacity - 1) < 0.03, "utilization \(delivered / capacity)")
+        #expect(network.link(id).statistics.dropped(.queueFull) > 0)
+    }
+
     @Test func segmentTraceDrivesCapacityLossAndDelay() throws {
         let text = """
         {"uplink": {"trace_pattern": [
