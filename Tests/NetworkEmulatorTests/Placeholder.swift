@@ -1,4 +1,0 @@
-import Testing
-@testable import NetworkEmulator
-
-@Test func moduleNamed() { #expect(NetworkEmulatorModule.name == "NetworkEmulator") }
