@@ -1,4 +1,0 @@
-import Testing
-@testable import Media
-
-@Test func moduleNamed() { #expect(MediaModule.name == "Media") }
