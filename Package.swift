@@ -64,7 +64,7 @@ let package = Package(
         .target(name: "NetworkEmulator", dependencies: ["SansIO"], swiftSettings: strict),
 
         // The node: sans-IO core, and the server that gives it sockets and a clock.
-        .target(name: "Node", dependencies: ["SansIO", "RTP", "SDP", "ICE", "DTLS", "SRTP"],
+        .target(name: "Node", dependencies: ["SansIO", "RTP", "SDP", "ICE", "DTLS", "SRTP", "BandwidthEstimation"],
                 swiftSettings: strict),
         .target(
             name: "Server",

@@ -12,7 +12,10 @@ extension Node {
             return []
         }
         counters.rtpPacketsIn += 1
-        let ids = session.sections.first?.extensions ?? NegotiatedExtensions()
+        let ids = session.extensions
+        let sendTime = ids.absSendTime == 0 ? nil
+            : packet.header.extensionElement(id: ids.absSendTime).flatMap { try? AbsSendTime(parsing: $0) }
+        session.uplink.onPacket(arrival: now, sendTime: sendTime, size: plain.count)
         if ids.transportCC != 0, let value = packet.header.extensionElement(id: ids.transportCC), value.count == 2 {
             session.transportFeedback.record(UInt16(value[0]) << 8 | UInt16(value[1]), at: now)
         }

@@ -63,8 +63,10 @@ extension Node {
             let ssrcs = session.sections.compactMap { session.tracks[$0.mid]?.mediaSSRC }
             var packets: [RTCPPacket] = [.receiverReport(ReceiverReport(ssrc: session.rtcpSSRC, reports: reports))]
             if !ssrcs.isEmpty {
+                // The uplink estimate, never above the configured cap.
+                let bitrate = min(configuration.maxPublishBitrate, session.uplink.estimate)
                 packets.append(.receiverEstimatedMaxBitrate(ReceiverEstimatedMaxBitrate(
-                    senderSSRC: session.rtcpSSRC, bitrate: UInt64(configuration.maxPublishBitrate), ssrcs: ssrcs)))
+                    senderSSRC: session.rtcpSSRC, bitrate: UInt64(max(0, bitrate)), ssrcs: ssrcs)))
             }
             out += sendRTCP(packets + feedback, to: session, address: address)
         } else if !feedback.isEmpty {

@@ -92,7 +92,8 @@ public final class Node {
         }
         let session = PeerSession(
             id: id, role: role, room: room, variant: variant, localUfrag: ufrag, etag: random.hexToken(bytes: 8),
-            transport: transport, sections: remote.sections, rtcpSSRC: random.ssrc(), now: now)
+            transport: transport, sections: remote.sections, rtcpSSRC: random.ssrc(),
+            maxPublishBitrate: configuration.maxPublishBitrate, now: now)
         session.streams = streams
         if role == .publisher {
             for section in remote.sections {
@@ -165,7 +166,8 @@ public final class Node {
                     }
                 }
                 let snap = RoomSnapshot.Session(id: id, role: s.role, state: s.state.rawValue,
-                                                remoteAddress: s.remoteAddress?.description, tracks: tracks)
+                                                remoteAddress: s.remoteAddress?.description, tracks: tracks,
+                                                uplinkEstimate: s.role == .publisher ? s.uplink.estimate : nil)
                 if s.role == .publisher { publishers.append(snap) } else { subscribers.append(snap) }
             }
             return RoomSnapshot(name: name, publishers: publishers, subscribers: subscribers)

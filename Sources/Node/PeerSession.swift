@@ -1,3 +1,4 @@
+import BandwidthEstimation
 import SansIO
 
 /// One WHIP or WHEP session: a peer, its transport (ICE, DTLS, SRTP) and its media.
@@ -22,6 +23,10 @@ final class PeerSession {
     var ssrcToMid: [UInt32: String] = [:]
     /// Publisher: transport-wide sequence numbers received since the last feedback, with arrival times.
     var transportFeedback = TransportFeedbackRecorder()
+    /// Publisher: the uplink's bandwidth, estimated from arrival times and abs-send-time; sent in REMB.
+    var uplink: ReceiveSideEstimator
+    /// Header-extension IDs shared by the bundled sections (the first section that negotiated each).
+    let extensions: NegotiatedExtensions
 
     /// Subscriber: one outgoing stream per accepted m-section, in SDP order.
     var streams: [SubscriberStream] = []
@@ -36,7 +41,8 @@ final class PeerSession {
     var nextFeedbackAt: Instant
 
     init(id: String, role: SessionRole, room: String, variant: Variant, localUfrag: String, etag: String,
-         transport: PeerTransport, sections: [NegotiatedMediaSection], rtcpSSRC: UInt32, now: Instant) {
+         transport: PeerTransport, sections: [NegotiatedMediaSection], rtcpSSRC: UInt32, maxPublishBitrate: Int,
+         now: Instant) {
         self.id = id
         self.role = role
         self.room = room
@@ -49,6 +55,14 @@ final class PeerSession {
         self.createdAt = now
         self.nextReportAt = now + .seconds(1)
         self.nextFeedbackAt = now + .milliseconds(100)
+        self.uplink = ReceiveSideEstimator(maxBitrate: maxPublishBitrate)
+        var ids = NegotiatedExtensions()
+        for section in sections {
+            if ids.mid == 0 { ids.mid = section.extensions.mid }
+            if ids.absSendTime == 0 { ids.absSendTime = section.extensions.absSendTime }
+            if ids.transportCC == 0 { ids.transportCC = section.extensions.transportCC }
+        }
+        self.extensions = ids
     }
 }
 

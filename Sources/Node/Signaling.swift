@@ -58,6 +58,8 @@ public struct RoomSnapshot: Codable, Sendable, Equatable {
         public var state: String
         public var remoteAddress: String?
         public var tracks: [Track]
+        /// Publishers: the node's estimate of the uplink (bps), as sent in REMB before the cap.
+        public var uplinkEstimate: Int?
     }
     public var name: String
     public var publishers: [Session]
