@@ -44,6 +44,10 @@ public enum TraceError: Error, Equatable, Sendable, CustomStringConvertible {
 /// millisecond (several opportunities at once). The trace repeats with a period
 /// equal to its last timestamp, as `mm-link` does.
 public struct MahimahiTrace: Hashable, Sendable {
+    /// The largest timestamp accepted (about 11.6 days), far beyond any real
+    /// trace, so that microsecond arithmetic cannot overflow.
+    public static let maximumTimestampMs: Int64 = 1_000_000_000
+
     /// Bytes one delivery opportunity can carry.
     public static let bytesPerOpportunity = 1500
 
@@ -55,7 +59,7 @@ public struct MahimahiTrace: Hashable, Sendable {
     /// A trace from opportunity times; `nil` when empty, decreasing or with a
     /// period of zero.
     public init?(opportunitiesMs: [Int64]) {
-        guard let last = opportunitiesMs.last, last > 0,
+        guard let last = opportunitiesMs.last, last > 0, last <= Self.maximumTimestampMs,
               zip(opportunitiesMs, opportunitiesMs.dropFirst()).allSatisfy({ $0 <= $1 }),
               let first = opportunitiesMs.first, first >= 0 else { return nil }
         self.opportunitiesMs = opportunitiesMs
@@ -83,6 +87,9 @@ public struct MahimahiTrace: Hashable, Sendable {
             }
             guard ms >= 0 else {
                 throw .line(file: name, line: lineNumber, message: "timestamp \(ms) is negative")
+            }
+            guard ms <= maximumTimestampMs else {
+                throw .line(file: name, line: lineNumber, message: "timestamp \(ms) is too large")
             }
             if let previous = times.last, ms < previous {
                 throw .line(file: name, line: lineNumber,

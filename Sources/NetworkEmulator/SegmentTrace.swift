@@ -13,6 +13,10 @@ import Foundation
 /// Capacities above `unlimitedAboveKbps` are placeholders in the published
 /// traces and are treated as unlimited.
 public struct SegmentTrace: Hashable, Sendable {
+    /// The longest segment accepted, in ms (about 11.6 days); longer ones are
+    /// certainly mistakes and would overflow microsecond arithmetic.
+    public static let maximumDurationMs: Double = 1_000_000_000
+
     /// Capacities strictly above this many kbps mean "no bottleneck".
     public static let unlimitedAboveKbps: Double = 100_000
 
@@ -56,6 +60,8 @@ public struct SegmentTrace: Hashable, Sendable {
         var starts: [Int64] = []
         var total: Int64 = 0
         for segment in segments {
+            guard segment.durationMs.isFinite, segment.durationMs >= 0,
+                  segment.durationMs <= SegmentTrace.maximumDurationMs else { return nil }
             starts.append(total)
             total += Int64((segment.durationMs * 1000).rounded())
         }
@@ -108,6 +114,9 @@ public struct SegmentTrace: Hashable, Sendable {
                 return n
             }
             let duration = try number("duration", required: true) ?? 0
+            if duration > maximumDurationMs {
+                throw .segment(file: name, index: index, message: "'duration' is too long (\(duration) ms)")
+            }
             let capacity = try number("capacity", required: true) ?? 0
             let loss = try number("loss", required: false)
             if let loss, loss > 1 {
