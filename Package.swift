@@ -62,6 +62,8 @@ let package = Package(
         // Bandwidth estimation and network emulation (issue 4).
         .target(name: "BandwidthEstimation", dependencies: ["SansIO", "RTP"], swiftSettings: strict),
         .target(name: "NetworkEmulator", dependencies: ["SansIO"], swiftSettings: strict),
+        // Simulated WebRTC peers for the emulator and `loupe publish` (issue 4).
+        .target(name: "Peer", dependencies: ["SansIO", "RTP", "ICE", "DTLS", "SRTP"], swiftSettings: strict),
 
         // The node: sans-IO core, and the server that gives it sockets and a clock.
         .target(name: "Node", dependencies: ["SansIO", "RTP", "SDP", "ICE", "DTLS", "SRTP", "BandwidthEstimation"],
@@ -103,6 +105,8 @@ let package = Package(
         .testTarget(name: "BandwidthEstimationTests", dependencies: ["BandwidthEstimation", "RTP", "SansIO"],
                     swiftSettings: strict),
         .testTarget(name: "NetworkEmulatorTests", dependencies: ["NetworkEmulator", "SansIO"], swiftSettings: strict),
+        .testTarget(name: "SimulationTests", dependencies: ["NetworkEmulator", "Peer", "Node", "DTLS", "SansIO"],
+                    swiftSettings: strict),
         .testTarget(name: "NodeTests", dependencies: ["Node", "RTP", "SansIO", "ICE", "DTLS", "SRTP"], swiftSettings: strict),
         .testTarget(name: "ServerTests", dependencies: ["Server"], swiftSettings: strict),
         .testTarget(name: "CLibrariesTests",

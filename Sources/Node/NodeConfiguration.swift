@@ -28,16 +28,6 @@ public struct NodeConfiguration: Sendable {
     public init(candidates: [TransportAddress]) { self.candidates = candidates }
 }
 
-/// A datagram the node wants sent.
-public struct Transmit: Sendable, Equatable {
-    public var bytes: [UInt8]
-    public var to: TransportAddress
-    public init(bytes: [UInt8], to: TransportAddress) {
-        self.bytes = bytes
-        self.to = to
-    }
-}
-
 /// What can happen to the node, apart from signaling calls.
 public enum NodeInput: Sendable {
     /// A datagram arrived on the shared UDP port.

@@ -61,3 +61,13 @@ public struct TransportAddress: Hashable, Sendable, CustomStringConvertible {
         }
     }
 }
+
+/// A datagram a state machine wants sent: its bytes and where to.
+public struct Transmit: Sendable, Equatable {
+    public var bytes: [UInt8]
+    public var to: TransportAddress
+    public init(bytes: [UInt8], to: TransportAddress) {
+        self.bytes = bytes
+        self.to = to
+    }
+}

@@ -1,0 +1,188 @@
+public import DTLS
+import ICE
+import RTP
+import SRTP
+public import SansIO
+
+/// A WebRTC peer for simulations: a full, controlling ICE agent's checks (RFC 8445 §7.2), a DTLS
+/// client, SRTP, and — as a publisher — a paced synthetic video stream carrying MID,
+/// abs-send-time and transport-wide sequence numbers, obeying the node's REMB.
+///
+/// Sans-IO like the node: `receive(_:now:)`, `handleTimeout(now:)`, `nextDeadline`.
+/// (A libvpx-encoded source and send-side estimation replace the synthetic stream next.)
+public final class SimulatedPeer {
+    public enum Role: Sendable { case publisher, subscriber }
+
+    public let role: Role
+    public let address: TransportAddress
+    public let ufrag: String
+    public let password: String
+    public let certificate: DTLSCertificate
+    /// Publisher: the bitrate of the synthetic stream, bps (lowered to the node's REMB when set).
+    public var sendBitrate: Int
+    public let videoSSRC: UInt32 = 0x5EED_0001
+    public let packetSize = 1200
+
+    public private(set) var connected = false
+    /// Subscriber: RTP packets received (decrypted), and their payload bytes.
+    public private(set) var packetsReceived = 0
+    public private(set) var bytesReceived = 0
+    /// Publisher: the last REMB the node sent, bps, and every one received.
+    public private(set) var lastREMB: Int?
+    public private(set) var rembHistory: [(at: Instant, bitrate: Int)] = []
+    /// Publisher: packets sent.
+    public private(set) var packetsSent = 0
+
+    private var node: (ufrag: String, pwd: String, fingerprint: DTLSFingerprint, candidate: TransportAddress)?
+    private var dtls: DTLSEndpoint?
+    private var srtpOut: SRTPSession?
+    private var srtpIn: SRTPSession?
+    private var nextCheck: Instant?
+    private var nextPacket: Instant?
+    private var sequence: UInt16 = 1
+    private var transportSequence: UInt16 = 0
+    private var transactions: UInt64 = 0
+
+    public init(role: Role, address: TransportAddress, name: String, sendBitrate: Int = 1_000_000,
+                certificate: DTLSCertificate) {
+        self.role = role
+        self.address = address
+        self.ufrag = name
+        self.password = "simulatedpeerpassword\(name)"
+        self.sendBitrate = sendBitrate
+        self.certificate = certificate
+    }
+
+    /// A browser-shaped offer: one VP8 video section, BUNDLE, rtcp-mux, the three header extensions.
+    public func offer() -> String {
+        let dir = role == .publisher ? "sendonly" : "recvonly"
+        var lines = ["v=0", "o=- 1 2 IN IP4 127.0.0.1", "s=-", "t=0 0", "a=group:BUNDLE 0",
+                     "m=video 9 UDP/TLS/RTP/SAVPF 96 97", "c=IN IP4 0.0.0.0", "a=ice-ufrag:\(ufrag)",
+                     "a=ice-pwd:\(password)", "a=fingerprint:\(certificate.fingerprint.sdpAttributeValue)",
+                     "a=setup:actpass", "a=mid:0", "a=extmap:4 urn:ietf:params:rtp-hdrext:sdes:mid",
+                     "a=extmap:2 http://www.webrtc.org/experiments/rtp-hdrext/abs-send-time",
+                     "a=extmap:3 http://www.ietf.org/id/draft-holmer-rmcat-transport-wide-cc-extensions-01",
+                     "a=\(dir)", "a=rtcp-mux", "a=rtpmap:96 VP8/90000", "a=rtcp-fb:96 goog-remb",
+                     "a=rtcp-fb:96 transport-cc", "a=rtcp-fb:96 nack", "a=rtcp-fb:96 nack pli",
+                     "a=rtpmap:97 rtx/90000", "a=fmtp:97 apt=96"]
+        if role == .publisher { lines += ["a=ssrc:\(videoSSRC) cname:sim"] }
+        return lines.joined(separator: "\r\n") + "\r\n"
+    }
+
+    /// Takes the node's answer and starts ICE at `now`.
+    public func apply(answer: String, now: Instant) throws(SimulatedPeerError) {
+        func value(_ key: String) -> String? {
+            answer.split(whereSeparator: \.isNewline).first { $0.hasPrefix("a=\(key):") }.map { String($0.dropFirst(key.count + 3)) }
+        }
+        guard let u = value("ice-ufrag"), let p = value("ice-pwd"), let f = value("fingerprint"),
+              let fingerprint = try? DTLSFingerprint(sdpAttributeValue: f),
+              let c = value("candidate")?.split(separator: " "), c.count >= 6,
+              let port = UInt16(c[5]), let candidate = TransportAddress(ipv4: String(c[4]), port: port) else {
+            throw .badAnswer
+        }
+        node = (u, p, fingerprint, candidate)
+        nextCheck = now
+    }
+
+    public var nextDeadline: Instant? { [nextCheck, nextPacket, dtls?.nextDeadline].compactMap { $0 }.min() }
+
+    /// Timers: ICE checks until connected (then consent checks every 5 s), DTLS retransmissions,
+    /// and the publisher's pacing.
+    public func handleTimeout(now: Instant) -> [Transmit] {
+        var out: [Transmit] = []
+        if let due = nextCheck, now >= due, let node {
+            out.append(bindingRequest(node))
+            nextCheck = now + (connected ? .seconds(5) : .milliseconds(200))
+        }
+        if let d = dtls, let due = d.nextDeadline, now >= due { out += handleDTLS(d.handleTimeout(now: now)) }
+        if let due = nextPacket, now >= due {
+            out += sendMedia(now: now)
+            let interval = Int64(packetSize * 8) * 1_000_000 / Int64(max(sendBitrate, 8_000))
+            nextPacket = due + .microseconds(interval)
+            if nextPacket.map({ $0 < now }) ?? false { nextPacket = now }
+        }
+        return out
+    }
+
+    public func receive(_ bytes: [UInt8], now: Instant) -> [Transmit] {
+        guard let node else { return [] }
+        switch DatagramClass.classify(bytes) {
+        case .stun:
+            guard let m = try? STUNMessage.parse(bytes), m.messageClass == .successResponse,
+                  m.verifyIntegrity(key: Array(node.pwd.utf8)), dtls == nil,
+                  let endpoint = try? DTLSEndpoint(role: .client, certificate: certificate, remoteFingerprint: node.fingerprint)
+            else { return [] }
+            dtls = endpoint
+            return handleDTLS(endpoint.start(now: now))
+        case .dtls:
+            guard let dtls else { return [] }
+            let out = handleDTLS(dtls.handle(datagram: bytes, now: now))
+            if connected && role == .publisher && nextPacket == nil { nextPacket = now }
+            return out
+        case .rtp:
+            if let plain = try? srtpIn?.unprotectRTP(bytes) {
+                packetsReceived += 1
+                bytesReceived += plain.count
+            }
+            return []
+        case .rtcp:
+            guard let plain = try? srtpIn?.unprotectRTCP(bytes),
+                  let packets = try? RTCPPacket.parseCompound(plain, paddingRule: .anyPacket) else { return [] }
+            for case let .receiverEstimatedMaxBitrate(remb) in packets {
+                lastREMB = Int(clamping: remb.bitrate)
+                rembHistory.append((now, Int(clamping: remb.bitrate)))
+                sendBitrate = min(sendBitrate, lastREMB ?? sendBitrate)
+            }
+            return []
+        default:
+            return []
+        }
+    }
+
+    private func bindingRequest(_ node: (ufrag: String, pwd: String, fingerprint: DTLSFingerprint, candidate: TransportAddress)) -> Transmit {
+        transactions &+= 1
+        let id = (0..<12).map { UInt8(truncatingIfNeeded: (transactions &* 0x9E37_79B9_7F4A_7C15) >> (8 * ($0 % 8))) ^ UInt8($0) }
+        let m = STUNMessage(messageClass: .request, transactionID: id, attributes: [
+            STUNMessage.usernameAttribute("\(node.ufrag):\(ufrag)"), STUNMessage.priorityAttribute(1_853_817_087),
+            STUNMessage.iceControllingAttribute(42), STUNMessage.useCandidateAttribute])
+        return Transmit(bytes: m.serialize(integrityKey: Array(node.pwd.utf8)), to: node.candidate)
+    }
+
+    private func handleDTLS(_ outputs: [DTLSOutput]) -> [Transmit] {
+        guard let node else { return [] }
+        var out: [Transmit] = []
+        for output in outputs {
+            switch output {
+            case let .send(bytes): out.append(Transmit(bytes: bytes, to: node.candidate))
+            case let .connected(keys):
+                let profile = SRTPProfile(rawValue: keys.profile.rawValue) ?? .aes128CMHMACSHA1_80
+                srtpOut = try? SRTPSession(profile: profile, masterKey: keys.localMasterKey,
+                                           masterSalt: keys.localMasterSalt, direction: .outbound)
+                srtpIn = try? SRTPSession(profile: profile, masterKey: keys.remoteMasterKey,
+                                          masterSalt: keys.remoteMasterSalt, direction: .inbound)
+                connected = srtpOut != nil && srtpIn != nil
+            default: break
+            }
+        }
+        return out
+    }
+
+    /// One paced packet of the synthetic stream (a 30 fps frame every 3000 timestamp units).
+    private func sendMedia(now: Instant) -> [Transmit] {
+        guard let node, let srtpOut else { return [] }
+        transportSequence &+= 1
+        var header = RTPHeader(marker: false, payloadType: 96, sequenceNumber: sequence,
+                               timestamp: UInt32(truncatingIfNeeded: now.microseconds * 9 / 100), ssrc: videoSSRC)
+        header.headerExtension = RTPHeaderExtension(elements: [
+            RTPExtensionElement(id: 4, data: Array("0".utf8)),
+            RTPExtensionElement(id: 2, data: AbsSendTime(microseconds: now.microseconds).data),
+            RTPExtensionElement(id: 3, data: TransportSequenceNumber(transportSequence).data)])
+        sequence &+= 1
+        let payload = [0x10, 0x00] + [UInt8](repeating: UInt8(truncatingIfNeeded: sequence), count: packetSize - 40)
+        guard let bytes = try? srtpOut.protectRTP(RTPPacket(header: header, payload: payload).serialize()) else { return [] }
+        packetsSent += 1
+        return [Transmit(bytes: bytes, to: node.candidate)]
+    }
+}
+
+public enum SimulatedPeerError: Error, Sendable { case badAnswer }
