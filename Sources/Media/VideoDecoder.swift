@@ -3,29 +3,52 @@ import CVPX
 /// A VP8 / VP9 (profile 0) decoder over libvpx producing `I420Frame`s.
 ///
 /// Owns its `vpx_codec_ctx_t`; use from one thread at a time. Corrupt or truncated input makes
-/// `decode` throw; the decoder stays usable and recovers at the next keyframe.
+/// `decode` throw and reset the decoder, which then recovers at the next keyframe.
 public final class VideoDecoder {
     public let codec: VideoCodec
     private let context: UnsafeMutablePointer<vpx_codec_ctx_t>
 
+    private let threads: Int
+    private var isOpen = true
+
     public init(codec: VideoCodec, threads: Int = 1) throws(VideoCodecError) {
         self.codec = codec
+        self.threads = min(max(1, threads), 16)
         context = UnsafeMutablePointer<vpx_codec_ctx_t>.allocate(capacity: 1)
         context.initialize(to: vpx_codec_ctx_t())
-        var cfg = vpx_codec_dec_cfg_t(threads: UInt32(min(max(1, threads), 16)), w: 0, h: 0)
+        do {
+            try VideoDecoder.open(context, codec: codec, threads: self.threads)
+        } catch {
+            context.deinitialize(count: 1)
+            context.deallocate()
+            throw error
+        }
+    }
+
+    private static func open(_ context: UnsafeMutablePointer<vpx_codec_ctx_t>, codec: VideoCodec,
+                             threads: Int) throws(VideoCodecError) {
+        var cfg = vpx_codec_dec_cfg_t(threads: UInt32(threads), w: 0, h: 0)
         let iface = codec == .vp8 ? vpx_codec_vp8_dx() : vpx_codec_vp9_dx()
         let status = loupe_vpx_dec_init(context, iface, &cfg, 0)
         guard status == VPX_CODEC_OK else {
             let message = VideoEncoder.describe(status, context: context)
             vpx_codec_destroy(context)
-            context.deinitialize(count: 1)
-            context.deallocate()
+            context.pointee = vpx_codec_ctx_t()
             throw .initializationFailed(message)
         }
     }
 
-    deinit {
+    /// Replaces the libvpx context with a fresh one after a decode error: libvpx 1.12's VP9
+    /// decoder can leak frame buffers on corrupt input until it has none left, and after an error
+    /// nothing but a keyframe decodes anyway.
+    private func reset() {
         vpx_codec_destroy(context)
+        context.pointee = vpx_codec_ctx_t()
+        isOpen = (try? VideoDecoder.open(context, codec: codec, threads: threads)) != nil
+    }
+
+    deinit {
+        if isOpen { vpx_codec_destroy(context) }
         context.deinitialize(count: 1)
         context.deallocate()
     }
@@ -34,19 +57,21 @@ public final class VideoDecoder {
     /// that is not shown), each stamped with `timestamp`.
     public func decode(_ bytes: [UInt8], timestamp: UInt32 = 0) throws(VideoCodecError) -> [I420Frame] {
         guard !bytes.isEmpty else { throw .emptyInput }
+        if !isOpen { reset() }
+        guard isOpen else { throw .decodeFailed("decoder could not be re-initialised") }
         guard let size = UInt32(exactly: bytes.count) else { throw .decodeFailed("frame too large") }
         let status = bytes.withUnsafeBufferPointer { buffer in
             vpx_codec_decode(context, buffer.baseAddress, size, nil, 0)
         }
         guard status == VPX_CODEC_OK else {
-            throw .decodeFailed(VideoEncoder.describe(status, context: context))
+            let message = VideoEncoder.describe(status, context: context)
+            reset()
+            throw .decodeFailed(message)
         }
         if codec == .vp8 {
             var corrupted: Int32 = 0
             if loupe_vp8d_get_frame_corrupted(context, &corrupted) == VPX_CODEC_OK, corrupted != 0 {
-                // Drain the picture libvpx may still hold so the next call starts clean.
-                var iterator: vpx_codec_iter_t? = nil
-                while vpx_codec_get_frame(context, &iterator) != nil {}
+                reset()
                 throw .decodeFailed("VP8 frame corrupted")
             }
         }

@@ -178,12 +178,15 @@ public final class VideoEncoder {
         }
     }
 
-    /// Changes the coded size. VP9 rescales its references; VP8 accepts sizes up to its initial
-    /// size in place and is re-initialised (starting with a keyframe) for anything larger.
+    /// Changes the coded size. Sizes up to the initial size are applied in place (VP9 rescales
+    /// its references; VP8 restarts with a keyframe); anything larger re-initialises the encoder,
+    /// whose next frame is then a keyframe.
     public func reconfigure(width: Int, height: Int) throws(VideoCodecError) {
         try VideoEncoder.validate(width: width, height: height)
         if width == self.width && height == self.height { return }
-        let fitsInPlace = codec == .vp9 || (width <= initialWidth && height <= initialHeight)
+        // Growing past the initial size goes through a fresh context for both codecs: libvpx
+        // 1.12's VP9 encoder does not reliably reallocate its buffers for it in place.
+        let fitsInPlace = width <= initialWidth && height <= initialHeight
         if fitsInPlace {
             var cfg = config
             cfg.g_w = UInt32(width)
