@@ -63,7 +63,11 @@ let package = Package(
         .target(name: "BandwidthEstimation", dependencies: ["SansIO", "RTP"], swiftSettings: strict),
         .target(name: "NetworkEmulator", dependencies: ["SansIO"], swiftSettings: strict),
         // Simulated WebRTC peers for the emulator and `loupe publish` (issue 4).
-        .target(name: "Peer", dependencies: ["SansIO", "RTP", "ICE", "DTLS", "SRTP"], swiftSettings: strict),
+        .target(name: "Peer", dependencies: ["SansIO", "RTP", "ICE", "DTLS", "SRTP", "BandwidthEstimation"], swiftSettings: strict),
+        // Scenario files → node + simulated peers over emulated links → summary and timeseries.
+        .target(name: "Simulation",
+                dependencies: ["NetworkEmulator", "Node", "Peer", "DTLS", "SansIO", .product(name: "Yams", package: "Yams")],
+                swiftSettings: strict),
 
         // The node: sans-IO core, and the server that gives it sockets and a clock.
         .target(name: "Node", dependencies: ["SansIO", "RTP", "SDP", "ICE", "DTLS", "SRTP", "BandwidthEstimation"],
@@ -87,7 +91,7 @@ let package = Package(
         .executableTarget(
             name: "loupe",
             dependencies: [
-                "SansIO", "RTP", "SDP", "ICE", "DTLS", "SRTP", "Node", "Server",
+                "SansIO", "RTP", "SDP", "ICE", "DTLS", "SRTP", "Node", "Server", "Simulation",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
@@ -105,7 +109,7 @@ let package = Package(
         .testTarget(name: "BandwidthEstimationTests", dependencies: ["BandwidthEstimation", "RTP", "SansIO"],
                     swiftSettings: strict),
         .testTarget(name: "NetworkEmulatorTests", dependencies: ["NetworkEmulator", "SansIO"], swiftSettings: strict),
-        .testTarget(name: "SimulationTests", dependencies: ["NetworkEmulator", "Peer", "Node", "DTLS", "SansIO"],
+        .testTarget(name: "SimulationTests", dependencies: ["NetworkEmulator", "Peer", "Node", "DTLS", "SansIO", "Simulation"],
                     swiftSettings: strict),
         .testTarget(name: "NodeTests", dependencies: ["Node", "RTP", "SansIO", "ICE", "DTLS", "SRTP"], swiftSettings: strict),
         .testTarget(name: "ServerTests", dependencies: ["Server"], swiftSettings: strict),

@@ -38,6 +38,12 @@ public final class Network {
     public var onArrival: ((Datagram, LinkID, Instant) -> Void)?
     /// Called for every datagram a link drops, with the reason.
     public var onDrop: ((Datagram, LinkID, DropReason, Instant) -> Void)?
+    /// Datagrams for which this returns true skip their link's capacity, queue and loss and only
+    /// take its propagation delay. Loupe's runs pass DTLS handshakes this way: they must be
+    /// loss-free (OpenSSL's retransmission timer reads the wall clock), and OpenSSL's random
+    /// ECDSA signatures change their sizes from run to run, which would otherwise shift every
+    /// later packet and break same-seed determinism. Not counted in the link's statistics.
+    public var bypassesLink: ((Datagram) -> Bool)?
 
     private var endpoints: [any EmulatedEndpoint] = []
     private var endpointAt: [TransportAddress: Int] = [:]
@@ -152,6 +158,10 @@ public final class Network {
                 unroutable += 1
                 continue
             }
+            if bypassesLink?(datagram) == true {
+                events.schedule(.arrival(datagram, link: index), at: now + links[index].configuration.propagationDelay)
+                continue
+            }
             switch links[index].send(size: datagram.size, now: now) {
             case let .deliver(at, queueDelay):
                 windows[index].queueDelaySumUs += queueDelay.microseconds
@@ -165,8 +175,10 @@ public final class Network {
     }
 
     private func arrive(_ datagram: Datagram, link: Int, now: Instant) {
-        links[link].recordDelivery(size: datagram.size)
-        windows[link].deliveredBytes += datagram.size
+        if bypassesLink?(datagram) != true {
+            links[link].recordDelivery(size: datagram.size)
+            windows[link].deliveredBytes += datagram.size
+        }
         onArrival?(datagram, LinkID(index: link), now)
         guard let index = endpointAt[datagram.to] else {
             undeliverable += 1

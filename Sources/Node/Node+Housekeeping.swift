@@ -63,8 +63,11 @@ extension Node {
             let ssrcs = session.sections.compactMap { session.tracks[$0.mid]?.mediaSSRC }
             var packets: [RTCPPacket] = [.receiverReport(ReceiverReport(ssrc: session.rtcpSSRC, reports: reports))]
             if !ssrcs.isEmpty {
-                // The uplink estimate, never above the configured cap.
-                let bitrate = min(configuration.maxPublishBitrate, session.uplink.estimate)
+                // A publisher with transport-cc estimates its own uplink from our feedback (send-side,
+                // with probing): REMB only carries the cap. One without it gets our receive-side estimate.
+                let sendSide = session.sections.contains { $0.transportCC && $0.extensions.transportCC != 0 }
+                let bitrate = sendSide ? configuration.maxPublishBitrate
+                    : min(configuration.maxPublishBitrate, session.uplink.estimate)
                 packets.append(.receiverEstimatedMaxBitrate(ReceiverEstimatedMaxBitrate(
                     senderSSRC: session.rtcpSSRC, bitrate: UInt64(max(0, bitrate)), ssrcs: ssrcs)))
             }

@@ -1,3 +1,4 @@
+public import BandwidthEstimation
 public import DTLS
 import ICE
 import RTP
@@ -30,8 +31,19 @@ public final class SimulatedPeer {
     /// Publisher: the last REMB the node sent, bps, and every one received.
     public private(set) var lastREMB: Int?
     public private(set) var rembHistory: [(at: Instant, bitrate: Int)] = []
-    /// Publisher: packets sent.
+    /// Publisher: packets and frames sent; subscriber: frames whose last packet (marker) arrived.
     public private(set) var packetsSent = 0
+    public private(set) var bytesSent = 0
+    public private(set) var framesSent = 0
+    public private(set) var framesReceived = 0
+    public let fps: Int
+    /// Whether the offer negotiates transport-wide congestion control (else the node's REMB estimate rules).
+    public let transportCC: Bool
+    /// Publisher: send-side estimation (transport-cc feedback + REMB → target), when enabled.
+    public private(set) var estimator: SendSideBandwidthEstimator?
+    private var queue: [(size: Int, marker: Bool, timestamp: UInt32)] = []
+    private var nextFrame: Instant?
+    private var probe: (id: Int, bitrate: Int, packets: Int)?
 
     private var node: (ufrag: String, pwd: String, fingerprint: DTLSFingerprint, candidate: TransportAddress)?
     private var dtls: DTLSEndpoint?
@@ -42,15 +54,25 @@ public final class SimulatedPeer {
     private var sequence: UInt16 = 1
     private var transportSequence: UInt16 = 0
     private var transactions: UInt64 = 0
+    private var transportSequenceExtended: Int64 = 0
 
+    /// - Parameters:
+    ///   - sendBitrate: the start bitrate (bps); with `estimation` it follows the send-side
+    ///     estimate, otherwise it stays fixed (capped only by REMB).
     public init(role: Role, address: TransportAddress, name: String, sendBitrate: Int = 1_000_000,
+                fps: Int = 30, estimation: Bool = false, maxBitrate: Int = 5_000_000, transportCC: Bool = true,
                 certificate: DTLSCertificate) {
+        self.transportCC = transportCC
         self.role = role
         self.address = address
         self.ufrag = name
         self.password = "simulatedpeerpassword\(name)"
         self.sendBitrate = sendBitrate
+        self.fps = max(1, fps)
         self.certificate = certificate
+        if estimation && role == .publisher {
+            estimator = SendSideBandwidthEstimator(startBitrate: sendBitrate, minBitrate: 30_000, maxBitrate: maxBitrate)
+        }
     }
 
     /// A browser-shaped offer: one VP8 video section, BUNDLE, rtcp-mux, the three header extensions.
@@ -61,10 +83,12 @@ public final class SimulatedPeer {
                      "a=ice-pwd:\(password)", "a=fingerprint:\(certificate.fingerprint.sdpAttributeValue)",
                      "a=setup:actpass", "a=mid:0", "a=extmap:4 urn:ietf:params:rtp-hdrext:sdes:mid",
                      "a=extmap:2 http://www.webrtc.org/experiments/rtp-hdrext/abs-send-time",
-                     "a=extmap:3 http://www.ietf.org/id/draft-holmer-rmcat-transport-wide-cc-extensions-01",
                      "a=\(dir)", "a=rtcp-mux", "a=rtpmap:96 VP8/90000", "a=rtcp-fb:96 goog-remb",
-                     "a=rtcp-fb:96 transport-cc", "a=rtcp-fb:96 nack", "a=rtcp-fb:96 nack pli",
-                     "a=rtpmap:97 rtx/90000", "a=fmtp:97 apt=96"]
+                     "a=rtcp-fb:96 nack", "a=rtcp-fb:96 nack pli", "a=rtpmap:97 rtx/90000", "a=fmtp:97 apt=96"]
+        if transportCC {
+            lines += ["a=extmap:3 http://www.ietf.org/id/draft-holmer-rmcat-transport-wide-cc-extensions-01",
+                      "a=rtcp-fb:96 transport-cc"]
+        }
         if role == .publisher { lines += ["a=ssrc:\(videoSSRC) cname:sim"] }
         return lines.joined(separator: "\r\n") + "\r\n"
     }
@@ -84,7 +108,9 @@ public final class SimulatedPeer {
         nextCheck = now
     }
 
-    public var nextDeadline: Instant? { [nextCheck, nextPacket, dtls?.nextDeadline].compactMap { $0 }.min() }
+    public var nextDeadline: Instant? {
+        [nextCheck, nextFrame, queue.isEmpty ? nil : nextPacket, dtls?.nextDeadline, estimator?.nextDeadline].compactMap { $0 }.min()
+    }
 
     /// Timers: ICE checks until connected (then consent checks every 5 s), DTLS retransmissions,
     /// and the publisher's pacing.
@@ -95,11 +121,20 @@ public final class SimulatedPeer {
             nextCheck = now + (connected ? .seconds(5) : .milliseconds(200))
         }
         if let d = dtls, let due = d.nextDeadline, now >= due { out += handleDTLS(d.handleTimeout(now: now)) }
-        if let due = nextPacket, now >= due {
+        if var e = estimator, let due = e.nextDeadline, now >= due {
+            e.process(now: now)
+            estimator = e
+            followEstimate()
+        }
+        if let due = nextFrame, now >= due {
+            enqueueFrame(now: now)
+            nextFrame = due + .microseconds(1_000_000 / Int64(fps))
+        }
+        if let due = nextPacket, now >= due, !queue.isEmpty {
             out += sendMedia(now: now)
-            let interval = Int64(packetSize * 8) * 1_000_000 / Int64(max(sendBitrate, 8_000))
-            nextPacket = due + .microseconds(interval)
-            if nextPacket.map({ $0 < now }) ?? false { nextPacket = now }
+            let rate = probe?.bitrate ?? estimator?.pacingRate ?? sendBitrate * 5 / 2
+            let interval = Int64(packetSize * 8) * 1_000_000 / Int64(max(rate, 8_000))
+            nextPacket = max(now, due + .microseconds(interval))
         }
         return out
     }
@@ -117,22 +152,38 @@ public final class SimulatedPeer {
         case .dtls:
             guard let dtls else { return [] }
             let out = handleDTLS(dtls.handle(datagram: bytes, now: now))
-            if connected && role == .publisher && nextPacket == nil { nextPacket = now }
+            if connected && role == .publisher && nextFrame == nil {
+                nextFrame = now
+                nextPacket = now
+            }
             return out
         case .rtp:
             if let plain = try? srtpIn?.unprotectRTP(bytes) {
                 packetsReceived += 1
                 bytesReceived += plain.count
+                if plain.count > 1, plain[1] & 0x80 != 0 { framesReceived += 1 }
             }
             return []
         case .rtcp:
             guard let plain = try? srtpIn?.unprotectRTCP(bytes),
                   let packets = try? RTCPPacket.parseCompound(plain, paddingRule: .anyPacket) else { return [] }
-            for case let .receiverEstimatedMaxBitrate(remb) in packets {
-                lastREMB = Int(clamping: remb.bitrate)
-                rembHistory.append((now, Int(clamping: remb.bitrate)))
-                sendBitrate = min(sendBitrate, lastREMB ?? sendBitrate)
+            for packet in packets {
+                switch packet {
+                case let .receiverEstimatedMaxBitrate(remb):
+                    lastREMB = Int(clamping: remb.bitrate)
+                    rembHistory.append((now, Int(clamping: remb.bitrate)))
+                    if estimator != nil {
+                        estimator?.onRemb(bitrate: lastREMB)
+                    } else {
+                        sendBitrate = min(sendBitrate, lastREMB ?? sendBitrate)
+                    }
+                case let .transportFeedback(feedback):
+                    estimator?.onTransportFeedback(feedback, at: now)
+                default:
+                    break
+                }
             }
+            followEstimate()
             return []
         default:
             return []
@@ -167,20 +218,48 @@ public final class SimulatedPeer {
         return out
     }
 
-    /// One paced packet of the synthetic stream (a 30 fps frame every 3000 timestamp units).
+    /// The encoder's stand-in: one frame of `sendBitrate / fps` bytes, split into packets.
+    private func enqueueFrame(now: Instant) {
+        guard queue.count < 2000 else { return }  // a real encoder would skip frames: so do we
+        let bytes = max(packetSize / 4, sendBitrate / 8 / fps)
+        let count = (bytes + packetSize - 1) / packetSize
+        let timestamp = UInt32(truncatingIfNeeded: now.microseconds * 9 / 100)
+        for i in 0..<count {
+            queue.append((size: min(packetSize, bytes - i * packetSize), marker: i == count - 1, timestamp: timestamp))
+        }
+        framesSent += 1
+    }
+
+    private func followEstimate() {
+        guard var e = estimator else { return }
+        sendBitrate = e.target
+        if probe == nil, let cluster = e.takeProbeRequests().first {
+            probe = (cluster.id, cluster.bitrate, max(cluster.minPackets, cluster.minBytes / packetSize + 1))
+        }
+        estimator = e
+    }
+
+    /// The next queued packet (or, while probing, padding-sized media at the probe rate).
     private func sendMedia(now: Instant) -> [Transmit] {
-        guard let node, let srtpOut else { return [] }
+        guard let node, let srtpOut, !queue.isEmpty else { return [] }
+        let item = queue.removeFirst()
         transportSequence &+= 1
-        var header = RTPHeader(marker: false, payloadType: 96, sequenceNumber: sequence,
-                               timestamp: UInt32(truncatingIfNeeded: now.microseconds * 9 / 100), ssrc: videoSSRC)
+        var header = RTPHeader(marker: item.marker, payloadType: 96, sequenceNumber: sequence,
+                               timestamp: item.timestamp, ssrc: videoSSRC)
         header.headerExtension = RTPHeaderExtension(elements: [
             RTPExtensionElement(id: 4, data: Array("0".utf8)),
             RTPExtensionElement(id: 2, data: AbsSendTime(microseconds: now.microseconds).data),
             RTPExtensionElement(id: 3, data: TransportSequenceNumber(transportSequence).data)])
         sequence &+= 1
-        let payload = [0x10, 0x00] + [UInt8](repeating: UInt8(truncatingIfNeeded: sequence), count: packetSize - 40)
+        let payload = [0x10, 0x00] + [UInt8](repeating: UInt8(truncatingIfNeeded: sequence), count: max(0, item.size - 40))
         guard let bytes = try? srtpOut.protectRTP(RTPPacket(header: header, payload: payload).serialize()) else { return [] }
         packetsSent += 1
+        bytesSent += bytes.count
+        transportSequenceExtended += 1
+        estimator?.onPacketSent(sequence: transportSequenceExtended, size: bytes.count, at: now, probeCluster: probe?.id)
+        if let p = probe {
+            probe = p.packets > 1 ? (p.id, p.bitrate, p.packets - 1) : nil
+        }
         return [Transmit(bytes: bytes, to: node.candidate)]
     }
 }

@@ -5,7 +5,7 @@ struct Loupe: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "loupe",
         abstract: "Loupe, a real-time WebRTC media node.",
-        subcommands: [Serve.self, SelfCheck.self, Cert.self, SDP.self, Version.self])
+        subcommands: [Serve.self, Simulate.self, SelfCheck.self, Cert.self, SDP.self, Version.self])
 }
 
 struct Version: ParsableCommand {

@@ -41,7 +41,7 @@ final class PeerEndpoint: EmulatedEndpoint {
         let node = Node(configuration: config, certificate: certificate, random: .seeded(7))
 
         let pub = SimulatedPeer(role: .publisher, address: TransportAddress(ipv4: "10.0.0.1", port: 4000)!,
-                                name: "pub1", sendBitrate: 1_500_000,
+                                name: "pub1", sendBitrate: 1_500_000, transportCC: false,
                                 certificate: try DTLSCertificate.generate(commonName: "pub", unixTime: 1_800_000_000))
         let sub = SimulatedPeer(role: .subscriber, address: TransportAddress(ipv4: "10.0.0.2", port: 4000)!,
                                 name: "sub1", certificate: try DTLSCertificate.generate(commonName: "sub", unixTime: 1_800_000_000))

@@ -1,0 +1,145 @@
+import Foundation
+import Yams
+
+/// A simulation scenario (`Simulations/*.yaml`), e.g.
+/// ```yaml
+/// duration_s: 100
+/// seed: 1
+/// source: {synthetic: talking-head}
+/// publisher: {codec: vp8, width: 1280, height: 720, fps: 30, start_kbps: 300}
+/// uplink:   {capacity_kbps: 1000, steps: [{at_s: 40, kbps: 2500}], delay_ms: 50, loss: 0.0, queue_ms: 300}
+/// downlink: {capacity_kbps: 5000, delay_ms: 20}
+/// subscribers: 1
+/// ```
+/// An uplink or downlink may give `trace:` (a Mahimahi file or an OpenNetLab JSON segment
+/// list, relative to the scenario file) instead of `capacity_kbps`.
+public struct Scenario: Decodable, Sendable {
+    public struct Publisher: Decodable, Sendable {
+        public var codec = "vp8"
+        public var width = 1280
+        public var height = 720
+        public var fps = 30
+        public var startKbps = 300
+        public var maxKbps = 5000
+        enum CodingKeys: String, CodingKey {
+            case codec, width, height, fps, startKbps = "start_kbps", maxKbps = "max_kbps"
+        }
+        public init() {}
+        public init(from d: any Decoder) throws {
+            let c = try d.container(keyedBy: CodingKeys.self)
+            codec = try c.decodeIfPresent(String.self, forKey: .codec) ?? codec
+            width = try c.decodeIfPresent(Int.self, forKey: .width) ?? width
+            height = try c.decodeIfPresent(Int.self, forKey: .height) ?? height
+            fps = try c.decodeIfPresent(Int.self, forKey: .fps) ?? fps
+            startKbps = try c.decodeIfPresent(Int.self, forKey: .startKbps) ?? startKbps
+            maxKbps = try c.decodeIfPresent(Int.self, forKey: .maxKbps) ?? maxKbps
+        }
+    }
+
+    public struct Step: Decodable, Sendable {
+        public var atS: Double
+        public var kbps: Double
+        enum CodingKeys: String, CodingKey { case atS = "at_s", kbps }
+    }
+
+    public struct Link: Decodable, Sendable {
+        public var capacityKbps: Double?
+        public var steps: [Step] = []
+        public var trace: String?
+        public var delayMs = 0.0
+        public var jitterMs = 0.0
+        public var loss = 0.0
+        public var queueMs: Double?
+        enum CodingKeys: String, CodingKey {
+            case capacityKbps = "capacity_kbps", steps, trace, delayMs = "delay_ms", jitterMs = "jitter_ms"
+            case loss, queueMs = "queue_ms"
+        }
+        public init() {}
+        public init(from d: any Decoder) throws {
+            let c = try d.container(keyedBy: CodingKeys.self)
+            capacityKbps = try c.decodeIfPresent(Double.self, forKey: .capacityKbps)
+            steps = try c.decodeIfPresent([Step].self, forKey: .steps) ?? []
+            trace = try c.decodeIfPresent(String.self, forKey: .trace)
+            delayMs = try c.decodeIfPresent(Double.self, forKey: .delayMs) ?? 0
+            jitterMs = try c.decodeIfPresent(Double.self, forKey: .jitterMs) ?? 0
+            loss = try c.decodeIfPresent(Double.self, forKey: .loss) ?? 0
+            queueMs = try c.decodeIfPresent(Double.self, forKey: .queueMs)
+            if capacityKbps == nil && trace == nil {
+                throw DecodingError.keyNotFound(CodingKeys.capacityKbps, .init(
+                    codingPath: d.codingPath, debugDescription: "expected capacity_kbps (a number) or trace (a file)"))
+            }
+            guard (0...1).contains(loss) else {
+                throw DecodingError.dataCorruptedError(forKey: .loss, in: c, debugDescription: "expected a fraction from 0 to 1")
+            }
+        }
+    }
+
+    public var durationS: Double
+    public var seed: UInt64 = 1
+    public var source = "synthetic"
+    public var publisher = Publisher()
+    public var uplink: Link
+    public var downlink = Link()
+    public var subscribers = 1
+    /// The folder the scenario file is in (traces are relative to it).
+    public var directory = "."
+
+    enum CodingKeys: String, CodingKey {
+        case durationS = "duration_s", seed, source, publisher, uplink, downlink, subscribers
+    }
+
+    public init(from d: any Decoder) throws {
+        let c = try d.container(keyedBy: CodingKeys.self)
+        durationS = try c.decode(Double.self, forKey: .durationS)
+        guard durationS > 0, durationS <= 3600 else {
+            throw DecodingError.dataCorruptedError(forKey: .durationS, in: c, debugDescription: "expected seconds from 0 to 3600")
+        }
+        seed = try c.decodeIfPresent(UInt64.self, forKey: .seed) ?? 1
+        publisher = try c.decodeIfPresent(Publisher.self, forKey: .publisher) ?? Publisher()
+        uplink = try c.decode(Link.self, forKey: .uplink)
+        downlink = try c.decodeIfPresent(Link.self, forKey: .downlink) ?? {
+            var l = Link(); l.capacityKbps = 100_000; return l
+        }()
+        subscribers = try c.decodeIfPresent(Int.self, forKey: .subscribers) ?? 1
+        // `source` is {synthetic: NAME} or {file: PATH}; only synthetic sources exist so far.
+        if let s = try? c.decodeIfPresent([String: String].self, forKey: .source) {
+            source = s.map { "\($0.key): \($0.value)" }.first ?? "synthetic"
+        }
+    }
+
+    /// Loads a scenario file; errors name the field and what was expected.
+    public static func load(path: String) throws(ScenarioError) -> Scenario {
+        guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
+            throw ScenarioError(message: "cannot read scenario \(path)")
+        }
+        do {
+            var scenario = try YAMLDecoder().decode(Scenario.self, from: text)
+            scenario.directory = (path as NSString).deletingLastPathComponent
+            return scenario
+        } catch let error as DecodingError {
+            throw ScenarioError(message: "\(path): \(describe(error))")
+        } catch {
+            throw ScenarioError(message: "\(path): not valid YAML: \(error)")
+        }
+    }
+}
+
+public struct ScenarioError: Error, CustomStringConvertible, Sendable {
+    public var message: String
+    public var description: String { message }
+}
+
+func describe(_ error: DecodingError) -> String {
+    func path(_ c: [any CodingKey]) -> String {
+        c.isEmpty ? "(top level)" : c.map { $0.intValue.map { "[\($0)]" } ?? $0.stringValue }.joined(separator: ".")
+    }
+    switch error {
+    case let .typeMismatch(type, ctx): return "\(path(ctx.codingPath)): expected \(type)"
+    case let .valueNotFound(type, ctx): return "\(path(ctx.codingPath)): expected \(type), found nothing"
+    case let .keyNotFound(key, ctx):
+        let why = ctx.debugDescription.hasPrefix("No value associated") ? "required" : ctx.debugDescription
+        return "\(path(ctx.codingPath + [key])): missing (\(why))"
+    case let .dataCorrupted(ctx): return "\(path(ctx.codingPath)): \(ctx.debugDescription)"
+    @unknown default: return "\(error)"
+    }
+}

@@ -1,0 +1,219 @@
+import DTLS
+import Foundation
+import NetworkEmulator
+import Node
+import Peer
+import SansIO
+
+/// One 200 ms row of a simulation's timeseries.
+public struct TimeseriesRow: Sendable {
+    public var timeS: Double
+    public var capacityKbps: Double?
+    public var estimateKbps: Double
+    public var sentKbps: Double
+    public var deliveredKbps: Double
+    public var queueDelayMs: Double?
+    public var losses: Int
+    public var rembKbps: Double?
+}
+
+/// What `loupe simulate` writes to summary.json.
+public struct SimulationSummary: Codable, Sendable, Equatable {
+    public var scenario: String
+    public var durationS: Double
+    public var seed: UInt64
+    /// Bytes delivered on the uplink / what its capacity could carry.
+    public var utilization: Double
+    /// 95th percentile one-way uplink delay (propagation + queuing), ms.
+    public var delayP95Ms: Double
+    /// Packets lost on the uplink (queue drops + random loss) / packets offered.
+    public var lossRate: Double
+    /// Median over 200 ms samples (after the first 5 s) of |estimate − capacity| / capacity.
+    public var estimateErrorP50: Double
+    /// For each step up in capacity: seconds until the estimate reached 90 % of the new capacity (nil: never).
+    public var rampupS: [Double?]
+    public var framesSent: Int
+    public var framesReceived: Int
+
+    enum CodingKeys: String, CodingKey {
+        case scenario, durationS = "duration_s", seed, utilization, delayP95Ms = "delay_p95_ms"
+        case lossRate = "loss_rate", estimateErrorP50 = "estimate_error_p50", rampupS = "rampup_s"
+        case framesSent = "frames_sent", framesReceived = "frames_received"
+    }
+}
+
+public struct SimulationResult: Sendable {
+    public var summary: SimulationSummary
+    public var rows: [TimeseriesRow]
+
+    public var csv: String {
+        var out = "time_s,capacity_kbps,estimate_kbps,sent_kbps,delivered_kbps,queue_delay_ms,losses,remb_kbps\n"
+        func f(_ v: Double?) -> String { v.map { String(format: "%.1f", $0) } ?? "" }
+        for r in rows {
+            out += "\(String(format: "%.1f", r.timeS)),\(f(r.capacityKbps)),\(f(r.estimateKbps)),\(f(r.sentKbps)),"
+                + "\(f(r.deliveredKbps)),\(f(r.queueDelayMs)),\(r.losses),\(f(r.rembKbps))\n"
+        }
+        return out
+    }
+}
+
+/// Runs a scenario: the production `Node` core, a simulated publisher with send-side estimation,
+/// subscribers, all over emulated links under the virtual clock. Same scenario and seed, same result.
+public enum ScenarioRunner {
+    public static func run(_ s: Scenario, name: String) throws -> SimulationResult {
+        let nodeAddress = TransportAddress(ipv4: "10.0.0.100", port: 50000)!
+        let start: Int64 = 1_800_000_000  // a fixed "now" for certificates keeps runs identical
+        let node = Node(configuration: {
+            var c = NodeConfiguration(candidates: [nodeAddress])
+            c.maxPublishBitrate = s.publisher.maxKbps * 1000
+            return c
+        }(), certificate: try DTLSCertificate.generate(commonName: "node", unixTime: start), random: .seeded(s.seed))
+
+        let publisher = SimulatedPeer(role: .publisher, address: TransportAddress(ipv4: "10.0.1.1", port: 4000)!,
+                                      name: "pub1", sendBitrate: s.publisher.startKbps * 1000, fps: s.publisher.fps,
+                                      estimation: true, maxBitrate: s.publisher.maxKbps * 1000,
+                                      certificate: try DTLSCertificate.generate(commonName: "pub", unixTime: start))
+        try publisher.apply(answer: node.createSession(role: .publisher, room: "sim", variant: .original,
+                                                       offer: publisher.offer(), now: .zero).answer, now: .zero)
+        var subscribers: [SimulatedPeer] = []
+        for i in 0..<max(0, min(s.subscribers, 50)) {
+            let sub = SimulatedPeer(role: .subscriber, address: TransportAddress(ipv4: "10.0.2.\(i + 1)", port: 4000)!,
+                                    name: "sub\(i + 1)",
+                                    certificate: try DTLSCertificate.generate(commonName: "sub", unixTime: start))
+            try sub.apply(answer: node.createSession(role: .subscriber, room: "sim", variant: .original,
+                                                     offer: sub.offer(), now: .zero).answer, now: .zero)
+            subscribers.append(sub)
+        }
+
+        let network = Network()
+        // DTLS handshakes (RFC 7983: first byte 20–63) run loss-free and outside the links' queues.
+        network.bypassesLink = { datagram in datagram.bytes.first.map { (20...63).contains($0) } ?? false }
+        network.attach(NodeAdapter(node: node, address: nodeAddress), at: nodeAddress)
+        network.attach(PeerAdapter(publisher), at: publisher.address)
+        let uplinkConfig = try linkConfiguration(s.uplink, seed: s.seed, directory: s.directory)
+        let (uplink, _) = network.connect(publisher.address.ip, nodeAddress.ip, uplink: uplinkConfig,
+                                          downlink: try linkConfiguration(s.downlink, seed: s.seed &+ 1, directory: s.directory))
+        for sub in subscribers {
+            network.attach(PeerAdapter(sub), at: sub.address)
+            network.connect(sub.address.ip, nodeAddress.ip,
+                            uplink: try linkConfiguration(s.downlink, seed: s.seed &+ 2, directory: s.directory),
+                            downlink: try linkConfiguration(s.downlink, seed: s.seed &+ 3, directory: s.directory))
+        }
+
+        var rows: [TimeseriesRow] = []
+        var lastSent = 0
+        var lastDelivered = 0
+        var lastLost = 0
+        let step = Duration.milliseconds(200)
+        var t = Instant.zero
+        let end = Instant.seconds(s.durationS)
+        while t < end {
+            let next = t + step
+            network.run(until: next)
+            let link = network.link(uplink)
+            let stats = link.statistics
+            let lost = stats.dropped.values.reduce(0, +)
+            let recent = network.samples(uplink).last
+            rows.append(TimeseriesRow(
+                timeS: Double(next.microseconds) / 1e6,
+                capacityKbps: link.averageCapacityKbps(from: t, to: next),
+                estimateKbps: Double(publisher.sendBitrate) / 1000,
+                sentKbps: Double(publisher.bytesSent - lastSent) * 8 / 200,
+                deliveredKbps: Double(stats.bytesDelivered - lastDelivered) * 8 / 200,
+                queueDelayMs: recent?.queueDelayMs,
+                losses: lost - lastLost,
+                rembKbps: publisher.lastREMB.map { Double($0) / 1000 }))
+            lastSent = publisher.bytesSent
+            lastDelivered = stats.bytesDelivered
+            lastLost = lost
+            t = next
+        }
+        let stats = network.link(uplink).statistics
+        let summary = SimulationSummary(
+            scenario: name, durationS: s.durationS, seed: s.seed,
+            utilization: utilization(rows),
+            delayP95Ms: percentile(stats.queueDelaysUs.map { Double($0) / 1000 }, 0.95) + s.uplink.delayMs,
+            lossRate: stats.packetsOffered == 0 ? 0
+                : Double(stats.dropped.values.reduce(0, +)) / Double(stats.packetsOffered),
+            estimateErrorP50: percentile(rows.filter { $0.timeS > 5 }.compactMap { r in
+                r.capacityKbps.flatMap { $0 > 0 && $0 < 100_000 ? abs(r.estimateKbps - $0) / $0 : nil }
+            }, 0.5),
+            rampupS: rampups(rows),
+            framesSent: publisher.framesSent,
+            framesReceived: subscribers.first?.framesReceived ?? 0)
+        return SimulationResult(summary: summary, rows: rows)
+    }
+
+    static func linkConfiguration(_ l: Scenario.Link, seed: UInt64, directory: String) throws -> LinkConfiguration {
+        var c = LinkConfiguration()
+        if let trace = l.trace {
+            let path = trace.hasPrefix("/") ? trace : directory + "/" + trace
+            c.capacity = path.hasSuffix(".json") ? .segments(try SegmentTrace.load(path: path))
+                                                  : .mahimahi(try MahimahiTrace.load(path: path))
+        } else if let kbps = l.capacityKbps {
+            c.capacity = l.steps.isEmpty ? .constant(kbps: kbps)
+                : .steps([CapacityStep(at: .zero, kbps: kbps)] + l.steps.map { CapacityStep(at: .seconds($0.atS), kbps: $0.kbps) })
+        }
+        c.propagationDelay = .microseconds(Int64(l.delayMs * 1000))
+        c.jitter = .microseconds(Int64(l.jitterMs * 1000))
+        if l.loss > 0 { c.loss = .random(probability: l.loss) }
+        if let q = l.queueMs { c.queueLimit = .milliseconds(q) }
+        c.seed = seed
+        return c
+    }
+
+    static func utilization(_ rows: [TimeseriesRow]) -> Double {
+        var delivered = 0.0, capacity = 0.0
+        for r in rows {
+            guard let cap = r.capacityKbps, cap < 100_000 else { continue }
+            delivered += r.deliveredKbps
+            capacity += cap
+        }
+        return capacity > 0 ? delivered / capacity : 0
+    }
+
+    /// Seconds from each increase of capacity until the estimate first reaches 90 % of it.
+    static func rampups(_ rows: [TimeseriesRow]) -> [Double?] {
+        var result: [Double?] = []
+        var previous: Double?
+        for (i, r) in rows.enumerated() {
+            guard let cap = r.capacityKbps else { continue }
+            if let p = previous, cap > p * 1.2, cap < 100_000 {
+                let hit = rows[i...].first { $0.estimateKbps >= 0.9 * cap || ($0.capacityKbps ?? cap) < cap * 0.95 }
+                if let hit, hit.estimateKbps >= 0.9 * cap { result.append(hit.timeS - r.timeS + 0.2) } else { result.append(nil) }
+            }
+            previous = cap
+        }
+        return result
+    }
+
+    static func percentile(_ values: [Double], _ p: Double) -> Double {
+        guard !values.isEmpty else { return 0 }
+        let sorted = values.sorted()
+        return sorted[min(sorted.count - 1, Int(Double(sorted.count - 1) * p))]
+    }
+}
+
+final class NodeAdapter: EmulatedEndpoint {
+    let node: Node
+    let address: TransportAddress
+    init(node: Node, address: TransportAddress) {
+        self.node = node
+        self.address = address
+    }
+    func receive(_ datagram: Datagram, now: Instant) -> [Datagram] {
+        wrap(node.handle(.datagram(datagram.bytes, from: datagram.from), now: now))
+    }
+    var nextDeadline: Instant? { node.nextDeadline }
+    func handleTimeout(now: Instant) -> [Datagram] { wrap(node.handle(.timeout, now: now)) }
+    private func wrap(_ t: [Transmit]) -> [Datagram] { t.map { Datagram(bytes: $0.bytes, from: address, to: $0.to) } }
+}
+
+final class PeerAdapter: EmulatedEndpoint {
+    let peer: SimulatedPeer
+    init(_ peer: SimulatedPeer) { self.peer = peer }
+    func receive(_ datagram: Datagram, now: Instant) -> [Datagram] { wrap(peer.receive(datagram.bytes, now: now)) }
+    var nextDeadline: Instant? { peer.nextDeadline }
+    func handleTimeout(now: Instant) -> [Datagram] { wrap(peer.handleTimeout(now: now)) }
+    private func wrap(_ t: [Transmit]) -> [Datagram] { t.map { Datagram(bytes: $0.bytes, from: peer.address, to: $0.to) } }
+}

@@ -1,0 +1,65 @@
+import Foundation
+import Simulation
+import Testing
+
+@Suite struct ScenarioTests {
+    let repo = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+
+    func write(_ yaml: String) throws -> String {
+        let path = NSTemporaryDirectory() + "scenario-\(UUID().uuidString).yaml"
+        try yaml.write(toFile: path, atomically: true, encoding: .utf8)
+        return path
+    }
+
+    @Test func sameSeedGivesIdenticalSummaries() throws {
+        let path = try write("""
+            duration_s: 8
+            seed: 5
+            uplink: {capacity_kbps: 800, delay_ms: 40, loss: 0.01, queue_ms: 200}
+            downlink: {capacity_kbps: 5000, delay_ms: 10}
+            """)
+        let s = try Scenario.load(path: path)
+        let a = try ScenarioRunner.run(s, name: "d")
+        let b = try ScenarioRunner.run(s, name: "d")
+        #expect(a.summary == b.summary)
+        #expect(a.csv == b.csv)
+        #expect(a.summary.framesSent > 200 && a.summary.framesReceived > 0)
+        #expect(a.rows.count == 40)
+    }
+
+    @Test func rfc8867Case51MeetsItsDelayBoundAndRampsUp() throws {
+        let s = try Scenario.load(path: repo.appendingPathComponent("Simulations/rfc8867-5.1.yaml").path)
+        let r = try ScenarioRunner.run(s, name: "rfc8867-5.1")
+        // Recorded in docs/benchmarks.md; the issue's full targets (utilization ≥ 0.85, ramp-up ≤ 4 s)
+        // are checked by the benchmark script, not here.
+        #expect(r.summary.delayP95Ms <= 150)
+        #expect(r.summary.utilization > 0.7)
+        #expect(r.summary.rampupS.first.flatMap { $0 }.map { $0 < 10 } ?? false)
+    }
+
+    @Test(arguments: [
+        ("uplink: {capacity_kbps: 1000}\n", "duration_s"),
+        ("duration_s: 10\n", "uplink"),
+        ("duration_s: 10\nuplink: {delay_ms: 5}\n", "capacity_kbps"),
+        ("duration_s: ten\nuplink: {capacity_kbps: 1}\n", "duration_s"),
+        ("duration_s: 10\nuplink: {capacity_kbps: 1, loss: 3}\n", "uplink.loss"),
+    ])
+    func badScenarioNamesTheField(_ yaml: String, _ field: String) throws {
+        let path = try write(yaml)
+        #expect {
+            try Scenario.load(path: path)
+        } throws: { error in
+            "\(error)".contains(field)
+        }
+    }
+
+    @Test func unreadableTraceNamesTheFile() throws {
+        let path = try write("duration_s: 1\nuplink: {trace: does-not-exist.json}\n")
+        let s = try Scenario.load(path: path)
+        #expect {
+            try ScenarioRunner.run(s, name: "t")
+        } throws: { error in
+            "\(error)".contains("does-not-exist.json")
+        }
+    }
+}
