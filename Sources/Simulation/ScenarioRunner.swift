@@ -30,7 +30,8 @@ public struct SimulationSummary: Codable, Sendable, Equatable {
     public var lossRate: Double
     /// Median over 200 ms samples (after the first 5 s) of |estimate − capacity| / capacity.
     public var estimateErrorP50: Double
-    /// For each step up in capacity: seconds until the estimate reached 90 % of the new capacity (nil: never).
+    /// For each step up in capacity (scenarios with `steps`): seconds until the estimate reached
+    /// 90 % of the new capacity (nil: never). Empty for traces, whose capacity moves all the time.
     public var rampupS: [Double?]
     public var framesSent: Int
     public var framesReceived: Int
@@ -138,7 +139,7 @@ public enum ScenarioRunner {
             estimateErrorP50: percentile(rows.filter { $0.timeS > 5 }.compactMap { r in
                 r.capacityKbps.flatMap { $0 > 0 && $0 < 100_000 ? abs(r.estimateKbps - $0) / $0 : nil }
             }, 0.5),
-            rampupS: rampups(rows),
+            rampupS: s.uplink.steps.isEmpty ? [] : rampups(rows),
             framesSent: publisher.framesSent,
             framesReceived: subscribers.first?.framesReceived ?? 0)
         return SimulationResult(summary: summary, rows: rows)
