@@ -34,12 +34,10 @@ public struct FullIntraRequest: Sendable, Hashable {
     }
 
     init(_ frame: RTCPFrame) throws(RTCPParseError) {
-        var reader = ByteReader(frame.body)
-        guard reader.remaining >= 8 else {
-            throw .truncatedBody(packetType: RTCPPacketType.payloadFeedback, length: frame.body.count)
-        }
-        senderSSRC = reader.u32()
-        mediaSSRC = reader.u32()
+        let feedback = try frame.feedbackHeader()
+        senderSSRC = feedback.sender
+        mediaSSRC = feedback.media
+        var reader = feedback.fci
         let fciLength = reader.remaining
         guard fciLength >= 8, fciLength % 8 == 0 else {
             throw .invalidFCILength(packetType: RTCPPacketType.payloadFeedback, format: Self.format,

@@ -49,12 +49,10 @@ public struct GenericNACK: Sendable, Hashable {
     }
 
     init(_ frame: RTCPFrame) throws(RTCPParseError) {
-        var reader = ByteReader(frame.body)
-        guard reader.remaining >= 8 else {
-            throw .truncatedBody(packetType: RTCPPacketType.transportFeedback, length: frame.body.count)
-        }
-        senderSSRC = reader.u32()
-        mediaSSRC = reader.u32()
+        let feedback = try frame.feedbackHeader()
+        senderSSRC = feedback.sender
+        mediaSSRC = feedback.media
+        var reader = feedback.fci
         let fciLength = reader.remaining
         guard fciLength >= 4, fciLength % 4 == 0 else {
             throw .invalidFCILength(packetType: RTCPPacketType.transportFeedback, format: Self.format,

@@ -17,12 +17,10 @@ public struct PictureLossIndication: Sendable, Hashable {
     }
 
     init(_ frame: RTCPFrame) throws(RTCPParseError) {
-        var reader = ByteReader(frame.body)
-        guard reader.remaining >= 8 else {
-            throw .truncatedBody(packetType: RTCPPacketType.payloadFeedback, length: frame.body.count)
-        }
-        senderSSRC = reader.u32()
-        mediaSSRC = reader.u32()
+        let feedback = try frame.feedbackHeader()
+        senderSSRC = feedback.sender
+        mediaSSRC = feedback.media
+        let reader = feedback.fci
         guard reader.remaining == 0 else {
             throw .invalidFCILength(packetType: RTCPPacketType.payloadFeedback, format: Self.format,
                                     length: reader.remaining)

@@ -41,6 +41,16 @@ struct RTCPFrame {
 }
 
 extension RTCPFrame {
+    /// The part every feedback message starts with (RFC 4585 §6.1): the packet sender's and the
+    /// media source's SSRCs, and a reader positioned at the FCI that follows.
+    func feedbackHeader() throws(RTCPParseError) -> (sender: UInt32, media: UInt32, fci: ByteReader) {
+        var reader = ByteReader(body)
+        guard reader.remaining >= 8 else { throw .truncatedBody(packetType: header.packetType, length: body.count) }
+        let sender = reader.u32()
+        let media = reader.u32()
+        return (sender, media, reader)
+    }
+
     /// Splits a compound packet into frames, validating every common header.
     static func split(_ bytes: ArraySlice<UInt8>, paddingRule: RTCPPaddingRule)
         throws(RTCPParseError) -> [RTCPFrame]

@@ -50,10 +50,10 @@ public struct ReceiverEstimatedMaxBitrate: Sendable, Hashable {
 
     init(_ frame: RTCPFrame) throws(RTCPParseError) {
         let type = RTCPPacketType.payloadFeedback
-        var reader = ByteReader(frame.body)
-        guard reader.remaining >= 8 else { throw .truncatedBody(packetType: type, length: frame.body.count) }
-        senderSSRC = reader.u32()
-        mediaSSRC = reader.u32()
+        let feedback = try frame.feedbackHeader()
+        senderSSRC = feedback.sender
+        mediaSSRC = feedback.media
+        var reader = feedback.fci
         guard Self.isREMB(frame.body) else { throw .missingREMBIdentifier }
         reader.skip(4)
         guard reader.remaining >= 4 else { throw .truncatedBody(packetType: type, length: frame.body.count) }
