@@ -77,7 +77,8 @@ public struct LoupeConfiguration: Decodable, Sendable, Equatable {
         public var keyframeRequestIntervalMs = 500
         /// Packets kept per outgoing video stream to answer NACKs.
         public var rtxBufferPackets = 1_024
-        /// Bitrate cap sent to publishers in REMB.
+        /// Bitrate cap sent to publishers in REMB (publishers without transport-cc get the node's
+        /// uplink estimate, never above this).
         public var maxPublishKbps = 2_500
         /// Seconds without ICE consent (binding requests or authenticated media) before a peer is gone.
         public var consentTimeoutS = 30
