@@ -1,9 +1,9 @@
 import DTLS
 import Foundation
-import NetworkEmulator
-import Node
-import Peer
-import SansIO
+public import NetworkEmulator
+public import Node
+public import Peer
+public import SansIO
 
 /// One 200 ms row of a simulation's timeseries.
 public struct TimeseriesRow: Sendable {
@@ -195,26 +195,28 @@ public enum ScenarioRunner {
     }
 }
 
-final class NodeAdapter: EmulatedEndpoint {
-    let node: Node
-    let address: TransportAddress
-    init(node: Node, address: TransportAddress) {
+/// The node as an endpoint of the emulated network.
+public final class NodeAdapter: EmulatedEndpoint {
+    public let node: Node
+    public let address: TransportAddress
+    public init(node: Node, address: TransportAddress) {
         self.node = node
         self.address = address
     }
-    func receive(_ datagram: Datagram, now: Instant) -> [Datagram] {
+    public func receive(_ datagram: Datagram, now: Instant) -> [Datagram] {
         wrap(node.handle(.datagram(datagram.bytes, from: datagram.from), now: now))
     }
-    var nextDeadline: Instant? { node.nextDeadline }
-    func handleTimeout(now: Instant) -> [Datagram] { wrap(node.handle(.timeout, now: now)) }
+    public var nextDeadline: Instant? { node.nextDeadline }
+    public func handleTimeout(now: Instant) -> [Datagram] { wrap(node.handle(.timeout, now: now)) }
     private func wrap(_ t: [Transmit]) -> [Datagram] { t.map { Datagram(bytes: $0.bytes, from: address, to: $0.to) } }
 }
 
-final class PeerAdapter: EmulatedEndpoint {
-    let peer: SimulatedPeer
-    init(_ peer: SimulatedPeer) { self.peer = peer }
-    func receive(_ datagram: Datagram, now: Instant) -> [Datagram] { wrap(peer.receive(datagram.bytes, now: now)) }
-    var nextDeadline: Instant? { peer.nextDeadline }
-    func handleTimeout(now: Instant) -> [Datagram] { wrap(peer.handleTimeout(now: now)) }
+/// A simulated peer as an endpoint of the emulated network.
+public final class PeerAdapter: EmulatedEndpoint {
+    public let peer: SimulatedPeer
+    public init(_ peer: SimulatedPeer) { self.peer = peer }
+    public func receive(_ datagram: Datagram, now: Instant) -> [Datagram] { wrap(peer.receive(datagram.bytes, now: now)) }
+    public var nextDeadline: Instant? { peer.nextDeadline }
+    public func handleTimeout(now: Instant) -> [Datagram] { wrap(peer.handleTimeout(now: now)) }
     private func wrap(_ t: [Transmit]) -> [Datagram] { t.map { Datagram(bytes: $0.bytes, from: peer.address, to: $0.to) } }
 }

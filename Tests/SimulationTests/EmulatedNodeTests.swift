@@ -3,33 +3,8 @@ import NetworkEmulator
 import Node
 import Peer
 import SansIO
+import Simulation
 import Testing
-
-/// The node as an endpoint of the emulated network (virtual clock, no sockets).
-final class NodeEndpoint: EmulatedEndpoint {
-    let node: Node
-    let address: TransportAddress
-    init(node: Node, address: TransportAddress) {
-        self.node = node
-        self.address = address
-    }
-    func receive(_ datagram: Datagram, now: Instant) -> [Datagram] {
-        wrap(node.handle(.datagram(datagram.bytes, from: datagram.from), now: now))
-    }
-    var nextDeadline: Instant? { node.nextDeadline }
-    func handleTimeout(now: Instant) -> [Datagram] { wrap(node.handle(.timeout, now: now)) }
-    private func wrap(_ t: [Transmit]) -> [Datagram] { t.map { Datagram(bytes: $0.bytes, from: address, to: $0.to) } }
-}
-
-/// A simulated peer as an endpoint of the emulated network.
-final class PeerEndpoint: EmulatedEndpoint {
-    let peer: SimulatedPeer
-    init(_ peer: SimulatedPeer) { self.peer = peer }
-    func receive(_ datagram: Datagram, now: Instant) -> [Datagram] { wrap(peer.receive(datagram.bytes, now: now)) }
-    var nextDeadline: Instant? { peer.nextDeadline }
-    func handleTimeout(now: Instant) -> [Datagram] { wrap(peer.handleTimeout(now: now)) }
-    private func wrap(_ t: [Transmit]) -> [Datagram] { t.map { Datagram(bytes: $0.bytes, from: peer.address, to: $0.to) } }
-}
 
 /// The production node core under the virtual clock, behind an emulated weak uplink.
 @Suite struct EmulatedNodeTests {
@@ -51,9 +26,9 @@ final class PeerEndpoint: EmulatedEndpoint {
                                                  offer: sub.offer(), now: .zero).answer, now: .zero)
 
         let network = Network()
-        network.attach(NodeEndpoint(node: node, address: nodeAddress), at: nodeAddress)
-        network.attach(PeerEndpoint(pub), at: pub.address)
-        network.attach(PeerEndpoint(sub), at: sub.address)
+        network.attach(NodeAdapter(node: node, address: nodeAddress), at: nodeAddress)
+        network.attach(PeerAdapter(pub), at: pub.address)
+        network.attach(PeerAdapter(sub), at: sub.address)
         // The publisher's uplink: 1000 kbps, 50 ms, 300 ms tail-drop queue (RFC 8867 §5.1 style).
         var uplink = LinkConfiguration()
         uplink.capacity = .constant(kbps: 1000)
@@ -88,8 +63,8 @@ final class PeerEndpoint: EmulatedEndpoint {
             try pub.apply(answer: node.createSession(role: .publisher, room: "sim", variant: .original,
                                                      offer: pub.offer(), now: .zero).answer, now: .zero)
             let network = Network()
-            network.attach(NodeEndpoint(node: node, address: nodeAddress), at: nodeAddress)
-            network.attach(PeerEndpoint(pub), at: pub.address)
+            network.attach(NodeAdapter(node: node, address: nodeAddress), at: nodeAddress)
+            network.attach(PeerAdapter(pub), at: pub.address)
             var link = LinkConfiguration()
             link.capacity = .constant(kbps: 600)
             link.propagationDelay = .milliseconds(30)
