@@ -50,19 +50,9 @@ def chromium_offer(page, mode: str, prefer: str | None = None) -> str:
 
 
 async def aiortc_offer(mode: str) -> str:
-    from aiortc import RTCPeerConnection
-    from aiortc.mediastreams import AudioStreamTrack, VideoStreamTrack
-    from node_harness import patch_aioice_loopback
-    patch_aioice_loopback()
-    pc = RTCPeerConnection()
+    from node_harness import aiortc_offerer
+    pc = await aiortc_offerer(mode)
     try:
-        if mode == "sendonly":
-            pc.addTransceiver(AudioStreamTrack(), direction="sendonly")
-            pc.addTransceiver(VideoStreamTrack(), direction="sendonly")
-        else:
-            pc.addTransceiver("audio", direction="recvonly")
-            pc.addTransceiver("video", direction="recvonly")
-        await pc.setLocalDescription(await pc.createOffer())
         return pc.localDescription.sdp
     finally:
         await pc.close()

@@ -265,6 +265,23 @@ async def subscribe(node: Node, room: str, received: Received, stop: asyncio.Eve
     return pc
 
 
+async def aiortc_offerer(mode: str):
+    """An aiortc RTCPeerConnection with audio + video transceivers, sendonly (a tone and aiortc's test
+    video) or recvonly, whose offer is set as its local description. The caller closes it."""
+    from aiortc import RTCPeerConnection
+    from aiortc.mediastreams import AudioStreamTrack, VideoStreamTrack
+    patch_aioice_loopback()
+    pc = RTCPeerConnection()
+    if mode == "sendonly":
+        pc.addTransceiver(AudioStreamTrack(), direction="sendonly")
+        pc.addTransceiver(VideoStreamTrack(), direction="sendonly")
+    else:
+        pc.addTransceiver("audio", direction="recvonly")
+        pc.addTransceiver("video", direction="recvonly")
+    await pc.setLocalDescription(await pc.createOffer())
+    return pc
+
+
 def drop_incoming_srtp(probability: float, seed: int = 7) -> None:
     """An impairment hook: aioice drops this fraction of incoming RTP/RTCP datagrams (RFC 7983 first
     byte 128–191) before aiortc sees them. STUN and DTLS pass, so the handshake is unaffected."""

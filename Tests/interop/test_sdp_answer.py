@@ -59,21 +59,12 @@ def aiortc_available() -> bool:
 @pytest.mark.skipif(not aiortc_available(), reason="aiortc is in Tests/interop/requirements.txt")
 @pytest.mark.parametrize("mode", ["sendonly", "recvonly"])
 def test_aiortc_accepts_the_answer(mode):
-    from aiortc import RTCPeerConnection, RTCSessionDescription
-    from aiortc.mediastreams import AudioStreamTrack, VideoStreamTrack
-    from node_harness import patch_aioice_loopback
+    from aiortc import RTCSessionDescription
+    from node_harness import aiortc_offerer
 
     async def run():
-        patch_aioice_loopback()
-        pc = RTCPeerConnection()
+        pc = await aiortc_offerer(mode)
         try:
-            if mode == "sendonly":
-                pc.addTransceiver(AudioStreamTrack(), direction="sendonly")
-                pc.addTransceiver(VideoStreamTrack(), direction="sendonly")
-            else:
-                pc.addTransceiver("audio", direction="recvonly")
-                pc.addTransceiver("video", direction="recvonly")
-            await pc.setLocalDescription(await pc.createOffer())
             answer = answer_or_fail(pc.localDescription.sdp, "whip" if mode == "sendonly" else "whep")
             await pc.setRemoteDescription(RTCSessionDescription(sdp=answer, type="answer"))
             audio, video = pc.getTransceivers()
