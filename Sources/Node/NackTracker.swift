@@ -1,3 +1,4 @@
+import RTP
 public import SansIO
 
 /// Tracks a received RTP stream's sequence numbers and says which missing packets to request
@@ -21,7 +22,7 @@ public struct NackTracker: Sendable {
     }
 
     public let settings: Settings
-    private var highest: Int64?
+    private var sequences = SequenceNumberUnwrapper()
     private var missing: [Int64: Missing] = [:]
     /// Set when packets were given up on; the caller clears it after asking for a keyframe.
     public var needsKeyframe = false
@@ -39,12 +40,10 @@ public struct NackTracker: Sendable {
 
     /// Records a received packet.
     public mutating func record(sequence: UInt16, now: Instant) {
-        guard let top = highest else {
-            highest = Int64(sequence)
-            return
-        }
-        let diff = Int64(Int16(bitPattern: sequence &- UInt16(truncatingIfNeeded: top)))
-        let ext = top + diff
+        let previous = sequences.last
+        let ext = sequences.unwrapAgainstHighest(sequence)
+        guard let top = previous else { return }
+        let diff = ext - top
         if diff > 0 {
             if diff - 1 > settings.maxGap {
                 missing.removeAll()
@@ -56,7 +55,6 @@ public struct NackTracker: Sendable {
                     s += 1
                 }
             }
-            highest = ext
         } else if let m = missing.removeValue(forKey: ext), m.requests > 0 {
             recovered += 1
         }

@@ -1,4 +1,5 @@
 import BandwidthEstimation
+import RTP
 import SansIO
 
 /// One WHIP or WHEP session: a peer, its transport (ICE, DTLS, SRTP) and its media.
@@ -69,19 +70,12 @@ final class PeerSession {
 /// Arrival times of transport-wide sequence numbers (draft-holmer-rmcat-transport-wide-cc-extensions-01),
 /// kept until the next transport-cc feedback packet reports them.
 struct TransportFeedbackRecorder {
-    private var unwrapper: Int64?
+    private var sequences = SequenceNumberUnwrapper()
     private(set) var arrivals: [(sequence: Int64, at: Instant)] = []
     private(set) var feedbackCount: UInt8 = 0
 
     mutating func record(_ sequence: UInt16, at: Instant) {
-        let ext: Int64
-        if let last = unwrapper {
-            ext = last + Int64(Int16(bitPattern: sequence &- UInt16(truncatingIfNeeded: last)))
-            unwrapper = max(last, ext)
-        } else {
-            ext = Int64(sequence)
-            unwrapper = ext
-        }
+        let ext = sequences.unwrapAgainstHighest(sequence)
         if arrivals.count < 4096 { arrivals.append((ext, at)) }
     }
 

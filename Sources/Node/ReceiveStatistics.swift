@@ -7,9 +7,8 @@ public struct ReceiveStatistics: Sendable {
     public let ssrc: UInt32
     public let clockRate: UInt32
 
-    private var started = false
+    private var sequences = SequenceNumberUnwrapper()   // its `last` is the highest, extended
     private var baseSequence: Int64 = 0
-    private var highestSequence: Int64 = 0      // extended
     private var received: Int64 = 0
     private var expectedAtLastReport: Int64 = 0
     private var receivedAtLastReport: Int64 = 0
@@ -27,19 +26,10 @@ public struct ReceiveStatistics: Sendable {
 
     /// Records one received RTP packet.
     public mutating func record(sequence: UInt16, rtpTimestamp: UInt32, arrival: Instant) {
-        let ext: Int64
-        if !started {
-            started = true
-            ext = Int64(sequence)
-            baseSequence = ext
-            highestSequence = ext
-        } else {
-            // Choose the unwrapped value nearest to the highest seen (RFC 3550 §A.1 in spirit).
-            let diff = Int64(Int16(bitPattern: sequence &- UInt16(truncatingIfNeeded: highestSequence)))
-            ext = highestSequence + diff
-            if ext > highestSequence { highestSequence = ext }
-            if ext < baseSequence { baseSequence = ext }
-        }
+        // The unwrapped value nearest to the highest seen (RFC 3550 §A.1 in spirit).
+        let first = sequences.last == nil
+        let ext = sequences.unwrapAgainstHighest(sequence)
+        if first || ext < baseSequence { baseSequence = ext }
         received += 1
 
         // Jitter: D(i-1,i) = (Rj - Ri) - (Sj - Si), in RTP units.
@@ -61,7 +51,8 @@ public struct ReceiveStatistics: Sendable {
 
     /// The report block for an RTCP RR or SR sent at `now`; advances the "since last report" window.
     public mutating func makeReport(now: Instant) -> ReceptionReport {
-        let expected = started ? highestSequence - baseSequence + 1 : 0
+        let highestSequence = sequences.last ?? 0
+        let expected = sequences.last == nil ? 0 : highestSequence - baseSequence + 1
         let lost = expected - received
         let expectedInterval = expected - expectedAtLastReport
         let receivedInterval = received - receivedAtLastReport
