@@ -13,20 +13,14 @@ extension Node {
         case .timeout:
             out = housekeeping(now: now)
         }
-        counters.datagramsOut += out.count
-        for t in out { counters.bytesOut += t.bytes.count }
         scheduleHousekeeping(now: now)
-        return out
+        return counted(out)
     }
 
-    /// When `handle(.timeout, now:)` must next be called, if ever.
-    public var nextDeadline: Instant? {
-        var deadline = nextHousekeeping
-        for session in sessions.values {
-            if let d = session.transport.nextDeadline, deadline.map({ d < $0 }) ?? true { deadline = d }
-        }
-        return deadline
-    }
+    /// When `handle(.timeout, now:)` must next be called, if ever: the next housekeeping tick.
+    /// Every tick runs every session's transport timers (DTLS retransmission, ICE consent), so
+    /// they fire at most `tick` late, and the deadline costs nothing to compute per datagram.
+    public var nextDeadline: Instant? { nextHousekeeping }
 
     func scheduleHousekeeping(now: Instant) {
         if sessions.isEmpty {

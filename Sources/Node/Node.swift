@@ -118,7 +118,7 @@ public final class Node {
         guard let session = sessions[id], session.role == role, session.room == room else {
             throw .notFound("no \(role == .publisher ? "WHIP" : "WHEP") session \(id) in room \(room)")
         }
-        return remove(session, now: now)
+        return counted(remove(session, now: now))
     }
 
     /// Applies a trickle-ICE fragment (HTTP PATCH, RFC 9725 §4.3); returns the new entity tag.
@@ -176,7 +176,7 @@ public final class Node {
 
     /// Ends every session; returns the goodbyes to send.
     public func shutdown(now: Instant) -> [Transmit] {
-        sessions.values.flatMap { remove($0, now: now) }
+        counted(sessions.values.flatMap { remove($0, now: now) })
     }
 
     // MARK: Internals shared by the extensions
@@ -211,8 +211,13 @@ public final class Node {
             }
         }
         bindStreams(room: session.room, now: now)
+        return out
+    }
+
+    /// Counts what leaves the node; every public entry point returns its datagrams through it.
+    func counted(_ out: [Transmit]) -> [Transmit] {
         counters.datagramsOut += out.count
-        counters.bytesOut += out.reduce(0) { $0 + $1.bytes.count }
+        for t in out { counters.bytesOut += t.bytes.count }
         return out
     }
 }

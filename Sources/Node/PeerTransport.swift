@@ -81,14 +81,12 @@ final class PeerTransport {
             let r = apply(dtls.handleTimeout(now: now))
             result.responses = r.responses
             result.connected = r.connected
-            result.failed = failure != nil
         }
+        // A failed DTLS association is dead for good (fingerprint mismatch, fatal alert): its
+        // session ends now, even though the peer's consent checks would keep ICE alive.
+        result.failed = failure != nil
         if ice.consentExpired(now: now) { result.consentLost = true }
         return result
-    }
-
-    var nextDeadline: Instant? {
-        [dtls.nextDeadline, ice.nextDeadline].compactMap { $0 }.min()
     }
 
     var hasKeys: Bool { inbound != nil && outbound != nil }

@@ -123,6 +123,29 @@ import Testing
         try wire.advance(to: .seconds(31))
         #expect(wire.node.rooms(now: wire.now).isEmpty)
         #expect(wire.node.counters.consentExpired == 2)
+        // The goodbyes sent while reaping are counted once, like everything else the node sends.
+        #expect(wire.node.counters.datagramsOut == wire.datagramsFromNode)
+    }
+
+    @Test func aSessionWhoseDTLSFailsEndsAtTheNextTick() throws {
+        let node = try makeNode()
+        var wire = Wire(node: node)
+        let peer = try TestPeer(address: TransportAddress(ipv4: "10.0.0.1", port: 1000)!, name: "pub1")
+        wire.add(peer)
+        // The offer names another certificate: the node's DTLS check of the peer fails.
+        let stranger = try DTLSCertificate.generate(commonName: "other", unixTime: 1_800_000_000)
+        let offer = peer.offer(sending: true).replacingOccurrences(
+            of: peer.certificate.fingerprint.sdpAttributeValue, with: stranger.fingerprint.sdpAttributeValue)
+        try peer.apply(answer: node.createSession(role: .publisher, room: "r", variant: .original, offer: offer,
+                                                  now: .zero).answer)
+        do {
+            try wire.deliver([try #require(peer.bindingRequest())], from: peer.address)
+        } catch is TestPeerError {
+            // The peer sees the node's fatal alert; what matters is the node's side.
+        }
+        #expect(!node.rooms(now: wire.now).isEmpty)
+        try wire.advance(to: .milliseconds(100))
+        #expect(node.rooms(now: wire.now).isEmpty, "a session with a dead DTLS association lingered")
     }
 
     @Test func garbageIsDroppedAndCounted() throws {

@@ -155,6 +155,8 @@ struct Wire {
     let node: Node
     var peers: [TransportAddress: TestPeer] = [:]
     var now: Instant = .zero
+    /// Every datagram the node emitted through this wire.
+    var datagramsFromNode = 0
 
     mutating func add(_ peer: TestPeer) { peers[peer.address] = peer }
 
@@ -168,7 +170,9 @@ struct Wire {
             if let peer = peers[t.to] {
                 queue += try peer.receive(t.bytes, now: now).map { ($0, peer.address) }
             } else {
-                queue += node.handle(.datagram(t.bytes, from: sender), now: now).map { ($0, TransportAddress(ipv4: "0.0.0.0", port: 0)!) }
+                let out = node.handle(.datagram(t.bytes, from: sender), now: now)
+                datagramsFromNode += out.count
+                queue += out.map { ($0, TransportAddress(ipv4: "0.0.0.0", port: 0)!) }
             }
         }
     }
@@ -178,6 +182,7 @@ struct Wire {
         while let deadline = node.nextDeadline, deadline <= time {
             now = max(now, deadline)
             let out = node.handle(.timeout, now: now)
+            datagramsFromNode += out.count
             try deliverFromNode(out)
         }
         now = time
