@@ -6,9 +6,12 @@ public import SansIO
 /// (arrival times from transport-cc feedback) and the receive side (abs-send-time).
 ///
 /// Packets go in one at a time with their send and arrival times; `update` then applies the
-/// detector's hypothesis: on overuse, a decrease to β × acknowledged throughput when one is
-/// due (or, with no throughput known yet, a halving); otherwise a probe result above the
-/// estimate replaces it, or AIMD takes one increase/hold step. A gap of more than 2 s between
+/// detector's hypothesis: on overuse — or a standing queue above the limit the caller
+/// measured (`QueueDelayTracker`) while the detector does not see the queue shrinking — a
+/// decrease to β × acknowledged throughput when one is due (or, with no throughput known yet,
+/// a halving); otherwise a probe result replaces the estimate (as libwebrtc's
+/// `DelayBasedBwe::MaybeUpdateEstimate` does, lower or higher), or AIMD takes one
+/// increase/hold step. A gap of more than 2 s between
 /// packets restarts the grouping and detection (the stream paused).
 public struct DelayBasedEstimator: Sendable {
     /// What one `update` did.
@@ -66,10 +69,11 @@ public struct DelayBasedEstimator: Sendable {
 
     /// Applies the current hypothesis with the acknowledged throughput and any probe result
     /// (both bps).
-    public mutating func update(acknowledgedBitrate: Double?, probeBitrate: Double?, now: Instant) -> Result {
+    public mutating func update(acknowledgedBitrate: Double?, probeBitrate: Double?, standingQueue: Bool = false,
+                                now: Instant) -> Result {
         let before = rateControl.bitrateBps
         var result = Result(updated: false, probe: false, bitrate: rateControl.bitrate)
-        if detector.state == .overusing {
+        if detector.state == .overusing || (standingQueue && detector.state != .underusing) {
             if let acknowledgedBitrate {
                 if rateControl.timeToReduceFurther(now: now, throughput: acknowledgedBitrate) {
                     rateControl.update(usage: .overusing, throughput: acknowledgedBitrate, now: now)
@@ -80,7 +84,7 @@ public struct DelayBasedEstimator: Sendable {
                 rateControl.setEstimate(rateControl.bitrateBps / 2, now: now)
                 result.updated = true
             }
-        } else if let probeBitrate, probeBitrate > rateControl.bitrateBps {
+        } else if let probeBitrate {
             rateControl.setEstimate(probeBitrate, now: now)
             result.updated = true
             result.probe = true

@@ -10,9 +10,14 @@ public import SansIO
 ///   probe at 85 % of the rate before the drop, within 5 s of the drop and at most every 5 s.
 /// - Periodically in ALR, a probe at 2× the estimate every 5 s.
 /// - Capacity probing (a Loupe addition, in the spirit of libwebrtc's network-state probing):
-///   when the delay-based controller has gone `capacityProbeInterval` (3 s) without a
-///   decrease (and loss is low), a probe at 2× the estimate, so a link whose capacity stepped up is found in
-///   seconds instead of by 8 %/s growth. Probe results only ever raise the estimate.
+///   when the delay-based controller has gone `capacityProbeInterval` (1 s) without a
+///   decrease or a probe (and loss is low), a probe at 2× the estimate, so a link whose
+///   capacity went up is found in about a second instead of by 8 %/s or additive growth. The
+///   sender fills clusters with small padding packets (15 ms at the probe rate), so a probe
+///   costs a few kilobytes; a probe that saturates the link measures it, and its result (95 %
+///   of the receive rate) replaces the estimate even when lower, as in libwebrtc. Measured on
+///   the OpenNetLab 4G_500kbps trace: utilization 0.58 with a 3 s interval, 0.80 with 1 s
+///   (docs/simulations.md).
 public struct ProbeController: Sendable {
     static let firstScale = 3.0
     static let secondScale = 6.0
@@ -25,7 +30,7 @@ public struct ProbeController: Sendable {
     static let minTimeBetweenALRProbes: Int64 = 5_000_000
     static let alrProbeInterval: Int64 = 5_000_000
     /// Time without a delay-based decrease after which capacity is probed.
-    public static let capacityProbeInterval: Int64 = 3_000_000
+    public static let capacityProbeInterval: Int64 = 1_000_000
 
     public let maxBitrate: Int
     private var nextClusterID = 1

@@ -39,7 +39,8 @@ public struct SendSideBandwidthEstimator: Sendable {
     public let maxBitrate: Int
     public private(set) var delayBased: DelayBasedEstimator
     public private(set) var lossBased: LossBasedControl
-    public private(set) var acknowledged = AcknowledgedBitrateEstimator()
+    public private(set) var throughput = RobustThroughputEstimator()
+    public private(set) var queueDelay = QueueDelayTracker()
     public private(set) var alr: ALRDetector
     private var probeController: ProbeController
     private var probeEstimator = ProbeBitrateEstimator()
@@ -74,7 +75,7 @@ public struct SendSideBandwidthEstimator: Sendable {
     /// The pacer's rate in bps.
     public var pacingRate: Int { Int(min(Double(target) * Self.pacingFactor, Double(Int.max / 2))) }
     /// The acknowledged throughput in bps, once measured.
-    public var acknowledgedBitrate: Int? { acknowledged.bitrate.map { Int($0) } }
+    public var acknowledgedBitrate: Int? { throughput.bitrate.map { Int($0) } }
     /// The delay-based estimate in bps.
     public var delayBasedEstimate: Int { delayBased.bitrate }
     /// The delay detector's hypothesis.
@@ -162,7 +163,8 @@ public struct SendSideBandwidthEstimator: Sendable {
 
         received.sort { ($0.arrival, $0.sequence) < ($1.arrival, $1.sequence) }
         for item in received {
-            acknowledged.update(arrival: item.arrival, size: item.packet.size, inALR: alr.inALR)
+            throughput.update(sendTime: item.packet.sendTime, arrival: item.arrival, size: item.packet.size)
+            queueDelay.update(sendTime: item.packet.sendTime, arrival: item.arrival)
             if let id = item.packet.probeCluster {
                 let cluster = clusters[id] ?? ProbeCluster(id: id, bitrate: 0, minPackets: 5, minBytes: 0)
                 probeEstimator.handle(cluster: cluster, sendTime: item.packet.sendTime, arrival: item.arrival,
@@ -172,9 +174,9 @@ public struct SendSideBandwidthEstimator: Sendable {
                                 systemTime: now)
         }
         let probe = probeEstimator.fetchAndResetLastEstimate()
-        if probe != nil { acknowledged.expectFastRateChange() }
         if !received.isEmpty || probe != nil {
-            let result = delayBased.update(acknowledgedBitrate: acknowledged.bitrate, probeBitrate: probe, now: now)
+            let result = delayBased.update(acknowledgedBitrate: throughput.bitrate, probeBitrate: probe,
+                                           standingQueue: queueDelay.standingQueue, now: now)
             if result.updated {
                 lossBased.updateDelayBased(Double(result.bitrate), now: now)
                 if result.probe { lossBased.setBitrate(Double(result.bitrate), now: now) }

@@ -43,7 +43,13 @@ public final class SimulatedPeer {
     public private(set) var estimator: SendSideBandwidthEstimator?
     private var queue: [(size: Int, marker: Bool, timestamp: UInt32)] = []
     private var nextFrame: Instant?
-    private var probe: (id: Int, bitrate: Int, packets: Int)?
+    /// Probe clusters to send, oldest first, and what the first one has sent so far.
+    private var probes: [ProbeCluster] = []
+    private var probeSent = (packets: 0, bytes: 0)
+    /// Publisher: padding-only RTX packets sent to fill probe clusters.
+    public private(set) var paddingPacketsSent = 0
+    public let rtxSSRC: UInt32 = 0x5EED_0002
+    private var rtxSequence: UInt16 = 1
 
     private var node: (ufrag: String, pwd: String, fingerprint: DTLSFingerprint, candidate: TransportAddress)?
     private var dtls: DTLSEndpoint?
@@ -109,7 +115,7 @@ public final class SimulatedPeer {
     }
 
     public var nextDeadline: Instant? {
-        [nextCheck, nextFrame, queue.isEmpty ? nil : nextPacket, dtls?.nextDeadline, estimator?.nextDeadline].compactMap { $0 }.min()
+        [nextCheck, nextFrame, queue.isEmpty && probes.isEmpty ? nil : nextPacket, dtls?.nextDeadline, estimator?.nextDeadline].compactMap { $0 }.min()
     }
 
     /// Timers: ICE checks until connected (then consent checks every 5 s), DTLS retransmissions,
@@ -130,11 +136,12 @@ public final class SimulatedPeer {
             enqueueFrame(now: now)
             nextFrame = due + .microseconds(1_000_000 / Int64(fps))
         }
-        if let due = nextPacket, now >= due, !queue.isEmpty {
-            out += sendMedia(now: now)
-            let rate = probe?.bitrate ?? estimator?.pacingRate ?? sendBitrate * 5 / 2
-            let interval = Int64(packetSize * 8) * 1_000_000 / Int64(max(rate, 8_000))
-            nextPacket = max(now, due + .microseconds(interval))
+        if let due = nextPacket, now >= due, !queue.isEmpty || !probes.isEmpty {
+            let rate = probes.first?.bitrate ?? estimator?.pacingRate ?? sendBitrate * 5 / 2
+            let sent = sendPacket(now: now)
+            let bits = Int64(max(sent.map(\.bytes.count).reduce(0, +), 1) * 8)
+            nextPacket = max(now, due) + .microseconds(bits * 1_000_000 / Int64(max(rate, 8_000)))
+            out += sent
         }
         return out
     }
@@ -233,35 +240,61 @@ public final class SimulatedPeer {
     private func followEstimate() {
         guard var e = estimator else { return }
         sendBitrate = e.target
-        if probe == nil, let cluster = e.takeProbeRequests().first {
-            probe = (cluster.id, cluster.bitrate, max(cluster.minPackets, cluster.minBytes / packetSize + 1))
-        }
+        let requested = e.takeProbeRequests()
         estimator = e
+        probes += requested
     }
 
-    /// The next queued packet (or, while probing, padding-sized media at the probe rate).
-    private func sendMedia(now: Instant) -> [Transmit] {
-        guard let node, let srtpOut, !queue.isEmpty else { return [] }
-        let item = queue.removeFirst()
+    /// The next packet the pacer sends: queued media or, while a probe cluster is not yet
+    /// complete, a padding-only RTX packet sized so that the cluster's minimum packet count
+    /// carries its minimum bytes (libwebrtc's pacer sends media first and pads the rest; small
+    /// padding packets keep a probe on a 200 kbps link from queuing five full-size media
+    /// packets, 240 ms). Media waits for the cluster's few milliseconds.
+    private func sendPacket(now: Instant) -> [Transmit] {
+        guard let node, let srtpOut else { return [] }
+        let cluster = probes.first
+        guard !queue.isEmpty || cluster != nil else { return [] }
         transportSequence &+= 1
-        var header = RTPHeader(marker: item.marker, payloadType: 96, sequenceNumber: sequence,
-                               timestamp: item.timestamp, ssrc: videoSSRC)
-        header.headerExtension = RTPHeaderExtension(elements: [
+        let extensions = [
             RTPExtensionElement(id: 4, data: Array("0".utf8)),
             RTPExtensionElement(id: 2, data: AbsSendTime(microseconds: now.microseconds).data),
-            RTPExtensionElement(id: 3, data: TransportSequenceNumber(transportSequence).data)])
-        sequence &+= 1
-        let payload = [0x10, 0x00] + [UInt8](repeating: UInt8(truncatingIfNeeded: sequence), count: max(0, item.size - 40))
-        guard let bytes = try? srtpOut.protectRTP(RTPPacket(header: header, payload: payload).serialize()) else { return [] }
+            RTPExtensionElement(id: 3, data: TransportSequenceNumber(transportSequence).data)]
+        let packet: RTPPacket
+        if let cluster {
+            var header = RTPHeader(marker: false, payloadType: 97, sequenceNumber: rtxSequence,
+                                   timestamp: UInt32(truncatingIfNeeded: now.microseconds * 9 / 100), ssrc: rtxSSRC)
+            header.headerExtension = RTPHeaderExtension(elements: extensions)
+            rtxSequence &+= 1
+            let padding = min(max(cluster.minBytes / max(cluster.minPackets, 1) - 40, 16), Self.maxPadding)
+            packet = RTPPacket(header: header, payload: [], paddingLength: padding)
+            paddingPacketsSent += 1
+        } else {
+            let item = queue.removeFirst()
+            var header = RTPHeader(marker: item.marker, payloadType: 96, sequenceNumber: sequence,
+                                   timestamp: item.timestamp, ssrc: videoSSRC)
+            header.headerExtension = RTPHeaderExtension(elements: extensions)
+            sequence &+= 1
+            let payload = [0x10, 0x00] + [UInt8](repeating: UInt8(truncatingIfNeeded: sequence), count: max(0, item.size - 40))
+            packet = RTPPacket(header: header, payload: payload)
+        }
+        guard let bytes = try? srtpOut.protectRTP(packet.serialize()) else { return [] }
         packetsSent += 1
         bytesSent += bytes.count
         transportSequenceExtended += 1
-        estimator?.onPacketSent(sequence: transportSequenceExtended, size: bytes.count, at: now, probeCluster: probe?.id)
-        if let p = probe {
-            probe = p.packets > 1 ? (p.id, p.bitrate, p.packets - 1) : nil
+        estimator?.onPacketSent(sequence: transportSequenceExtended, size: bytes.count, at: now, probeCluster: cluster?.id)
+        if let cluster {
+            probeSent.packets += 1
+            probeSent.bytes += bytes.count
+            if probeSent.packets >= cluster.minPackets, probeSent.bytes >= cluster.minBytes {
+                probes.removeFirst()
+                probeSent = (0, 0)
+            }
         }
         return [Transmit(bytes: bytes, to: node.candidate)]
     }
+
+    /// The most padding one RTP packet carries (RFC 3550 §5.1: the count is one octet).
+    static let maxPadding = 255
 }
 
 public enum SimulatedPeerError: Error, Sendable { case badAnswer }

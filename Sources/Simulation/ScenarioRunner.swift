@@ -33,12 +33,16 @@ public struct SimulationSummary: Codable, Sendable, Equatable {
     /// For each step up in capacity (scenarios with `steps`): seconds until the estimate reached
     /// 90 % of the new capacity (nil: never). Empty for traces, whose capacity moves all the time.
     public var rampupS: [Double?]
+    /// For each step down in capacity: seconds until the estimate was back at or under the new
+    /// capacity (nil: never before the next change). Empty for traces.
+    public var dropResponseS: [Double?]
     public var framesSent: Int
     public var framesReceived: Int
 
     enum CodingKeys: String, CodingKey {
         case scenario, durationS = "duration_s", seed, utilization, delayP95Ms = "delay_p95_ms"
         case lossRate = "loss_rate", estimateErrorP50 = "estimate_error_p50", rampupS = "rampup_s"
+        case dropResponseS = "drop_response_s"
         case framesSent = "frames_sent", framesReceived = "frames_received"
     }
 }
@@ -140,6 +144,7 @@ public enum ScenarioRunner {
                 r.capacityKbps.flatMap { $0 > 0 && $0 < 100_000 ? abs(r.estimateKbps - $0) / $0 : nil }
             }, 0.5),
             rampupS: s.uplink.steps.isEmpty ? [] : rampups(rows),
+            dropResponseS: s.uplink.steps.isEmpty ? [] : dropResponses(rows),
             framesSent: publisher.framesSent,
             framesReceived: subscribers.first?.framesReceived ?? 0)
         return SimulationResult(summary: summary, rows: rows)
@@ -182,6 +187,21 @@ public enum ScenarioRunner {
             if let p = previous, cap > p * 1.2, cap < 100_000 {
                 let hit = rows[i...].first { $0.estimateKbps >= 0.9 * cap || ($0.capacityKbps ?? cap) < cap * 0.95 }
                 if let hit, hit.estimateKbps >= 0.9 * cap { result.append(hit.timeS - r.timeS + 0.2) } else { result.append(nil) }
+            }
+            previous = cap
+        }
+        return result
+    }
+
+    /// Seconds from each decrease of capacity until the estimate is first at or under it.
+    static func dropResponses(_ rows: [TimeseriesRow]) -> [Double?] {
+        var result: [Double?] = []
+        var previous: Double?
+        for (i, r) in rows.enumerated() {
+            guard let cap = r.capacityKbps else { continue }
+            if let p = previous, cap < p / 1.2 {
+                let hit = rows[i...].first { $0.estimateKbps <= cap || abs(($0.capacityKbps ?? cap) - cap) > cap * 0.05 }
+                if let hit, hit.estimateKbps <= cap { result.append(hit.timeS - r.timeS + 0.2) } else { result.append(nil) }
             }
             previous = cap
         }

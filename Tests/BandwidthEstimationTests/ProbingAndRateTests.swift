@@ -92,18 +92,85 @@ import SansIO
     #expect(!detector.inALR)
 }
 
-@Test func acknowledgedBitrateConvergesOnSteadyRate() {
-    var estimator = AcknowledgedBitrateEstimator()
+@Test func throughputIsTheSteadyRate() {
+    var estimator = RobustThroughputEstimator()
     #expect(estimator.bitrate == nil)
-    // 1200 bytes every 12 ms: 800 kbps.
+    // 1200 bytes every 12 ms, sent and received at the same pace: 800 kbps.
     for index in 0..<300 {
-        estimator.update(arrival: .milliseconds(Int64(index) * 12), size: 1200)
+        let t = Int64(index) * 12
+        estimator.update(sendTime: .milliseconds(t), arrival: .milliseconds(t + 50), size: 1200)
     }
-    #expect(estimator.bitrate.map { abs($0 - 800_000) < 60_000 } == true)
-    // Arrivals going backwards restart the window instead of trapping.
-    estimator.update(arrival: .milliseconds(0), size: 1200)
-    estimator.update(arrival: .milliseconds(-5000), size: -3)
-    #expect(estimator.bitrate != nil)
+    #expect(estimator.bitrate.map { abs($0 - 800_000) < 1_000 } == true)
+}
+
+@Test func throughputFollowsALinkDropWithinOneWindow() {
+    var estimator = RobustThroughputEstimator()
+    // 2 Mbps for 2 s, then the link drops to 500 kbps: packets now leave the queue 19.2 ms apart.
+    var t: Int64 = 0
+    while t < 2_000_000 {
+        estimator.update(sendTime: Instant(microseconds: t), arrival: Instant(microseconds: t + 50_000), size: 500)
+        t += 2_000
+    }
+    #expect(estimator.bitrate.map { abs($0 - 2_000_000) < 20_000 } == true)
+    var arrival = t + 50_000
+    for _ in 0..<40 {  // 0.77 s of arrivals at 500 kbps (1200-byte packets)
+        estimator.update(sendTime: Instant(microseconds: t), arrival: Instant(microseconds: arrival), size: 1200)
+        t += 4_800
+        arrival += 19_200
+    }
+    #expect(estimator.bitrate.map { abs($0 - 500_000) < 25_000 } == true)
+}
+
+@Test func throughputNeverExceedsTheSendRate() {
+    // A burst sent over 100 ms but delivered back to back in 10 ms measures the send rate.
+    var estimator = RobustThroughputEstimator()
+    for index in 0..<21 {
+        estimator.update(sendTime: .milliseconds(Int64(index) * 5), arrival: Instant(microseconds: Int64(index) * 500), size: 1000)
+    }
+    #expect(estimator.bitrate.map { abs($0 - 1_600_000) < 1_000 } == true)
+    // Arrivals out of order and negative sizes neither trap nor go negative.
+    estimator.update(sendTime: .zero, arrival: .milliseconds(-10), size: -3)
+    #expect(estimator.bitrate.map { $0 >= 0 } == true)
+}
+
+@Test func standingQueueIsMeasuredAgainstTheSmallestOneWayDelay() {
+    var tracker = QueueDelayTracker()
+    // Receiver clock 7 s ahead; 40 ms propagation; empty queue.
+    for index in 0..<50 {
+        let t = Int64(index) * 20_000
+        tracker.update(sendTime: Instant(microseconds: t), arrival: Instant(microseconds: t + 7_040_000))
+    }
+    #expect(tracker.queueDelay == 0)
+    #expect(!tracker.standingQueue)
+    // A queue of 200 ms that no longer grows: no gradient, but it stands above the limit.
+    for index in 50..<100 {
+        let t = Int64(index) * 20_000
+        tracker.update(sendTime: Instant(microseconds: t), arrival: Instant(microseconds: t + 7_240_000))
+    }
+    #expect(tracker.queueDelay == 200_000)
+    #expect(tracker.standingQueue)
+    // After two 10 s windows a longer path (a route change) becomes the new base.
+    for index in 100..<1200 {
+        let t = Int64(index) * 20_000
+        tracker.update(sendTime: Instant(microseconds: t), arrival: Instant(microseconds: t + 7_090_000))
+    }
+    #expect(tracker.queueDelay == 0)
+}
+
+@Test func standingQueueDecreasesTheDelayBasedEstimate() {
+    var estimator = DelayBasedEstimator(minBitrate: 10_000, maxBitrate: 5_000_000, startBitrate: 1_000_000)
+    let result = estimator.update(acknowledgedBitrate: 600_000, probeBitrate: nil, standingQueue: true, now: .seconds(1))
+    #expect(result.bitrate == 510_000)
+    #expect(estimator.lastDecrease == .seconds(1))
+}
+
+@Test func saturatedProbeLowersTheEstimate() {
+    // libwebrtc's DelayBasedBwe takes a probe result even below the estimate: a probe that
+    // saturated the link measured it.
+    var estimator = DelayBasedEstimator(minBitrate: 10_000, maxBitrate: 5_000_000, startBitrate: 300_000)
+    let result = estimator.update(acknowledgedBitrate: nil, probeBitrate: 230_000, now: .seconds(1))
+    #expect(result.probe)
+    #expect(result.bitrate == 230_000)
 }
 
 @Test func lossBasedRules() {
