@@ -58,7 +58,13 @@ public struct SendSideBandwidthEstimator: Sendable {
     /// Feedback entries for packets already reported received.
     public private(set) var duplicateReports = 0
 
-    public init(startBitrate: Int, minBitrate: Int, maxBitrate: Int) {
+    /// Whether the estimator asks for probes (a sender with a pacer that can send them).
+    public let probing: Bool
+
+    /// - Parameter probing: false for a sender that cannot send probe clusters (the node
+    ///   forwarding to a subscriber): no probes are requested and none are expected.
+    public init(startBitrate: Int, minBitrate: Int, maxBitrate: Int, probing: Bool = true) {
+        self.probing = probing
         let low = max(0, minBitrate)
         let high = max(low, maxBitrate)
         let start = min(max(startBitrate, low), high)
@@ -191,14 +197,17 @@ public struct SendSideBandwidthEstimator: Sendable {
         startIfNeeded(now)
         lastProcess = max(lastProcess ?? now.microseconds, now.microseconds)
         lossBased.updateEstimate(now: now)
-        probeController.process(now: now, inALR: alr.inALR, lastDecrease: delayBased.lastDecrease,
-                                capacityProbing: lossBased.lastLossFraction <= LossBasedControl.lowLossThreshold)
+        if probing {
+            probeController.process(now: now, inALR: alr.inALR, lastDecrease: delayBased.lastDecrease,
+                                    capacityProbing: lossBased.lastLossFraction <= LossBasedControl.lowLossThreshold)
+        }
         targetChanged(now)
     }
 
     private mutating func startIfNeeded(_ now: Instant) {
         guard lastProcess == nil else { return }
         lastProcess = now.microseconds
+        guard probing else { return }
         probeController.start(now: now)
         collectProbes()
     }

@@ -89,6 +89,7 @@ extension Node {
             stream.clockRate = theirs.clockRate
             sub.streams[key.index] = stream
             guard let protected = sub.transport.protectRTP(plain) else { continue }
+            if stream.section.extensions.transportCC != 0 { sub.sentWithTransportSequence(size: protected.count, now: now) }
             counters.rtpPacketsOut += 1
             out.append(Transmit(bytes: protected, to: address))
         }
@@ -105,6 +106,7 @@ extension Node {
         }
         if ids.transportCC != 0 {
             sub.transportSequence &+= 1
+            sub.transportSequenceUnwrapped &+= 1
             elements.append(RTPExtensionElement(id: ids.transportCC, data: TransportSequenceNumber(sub.transportSequence).data))
         }
         return elements.isEmpty ? nil : RTPHeaderExtension(elements: elements)
@@ -129,6 +131,8 @@ extension Node {
                 updateRTT(session, reports: rr.reports, now: now)
             case let .senderReport(sr):
                 updateRTT(session, reports: sr.reports, now: now)
+            case let .transportFeedback(feedback):
+                session.downlink?.onTransportFeedback(feedback, at: now)
             default:
                 break
             }
@@ -148,15 +152,18 @@ extension Node {
                                                                         minInterval: session.rtt / 2),
                   let packet = try? RTPPacket.parse(original) else { continue }
             var plain = original
+            var numbered = false
             if let codec = stream.section.codec(payloadType: packet.header.payloadType), let rtxPT = codec.rtxPayloadType {
                 stream.rtxSequence &+= 1
                 var header = RTPHeader(marker: packet.header.marker, payloadType: rtxPT,
                                        sequenceNumber: stream.rtxSequence, timestamp: packet.header.timestamp,
                                        ssrc: stream.rtxSSRC)
                 header.headerExtension = extensions(for: session, section: stream.section, now: now)
+                numbered = stream.section.extensions.transportCC != 0
                 plain = RTPPacket(header: header, payload: [UInt8(seq >> 8), UInt8(seq & 0xFF)] + packet.payload).serialize()
             }
             guard let protected = session.transport.protectRTP(plain) else { continue }
+            if numbered { session.sentWithTransportSequence(size: protected.count, now: now) }
             counters.retransmissionsSent += 1
             counters.rtpPacketsOut += 1
             out.append(Transmit(bytes: protected, to: address))

@@ -28,7 +28,10 @@ extension Node {
             guard let address = session.remoteAddress else { continue }
             if session.role == .publisher {
                 out += publisherTick(session, address: address, now: now)
-            } else if now >= session.nextReportAt {
+                continue
+            }
+            session.downlink?.process(now: now)
+            if now >= session.nextReportAt {
                 session.nextReportAt = now + .seconds(1)
                 out += sendRTCP(senderReports(session, now: now), to: session, address: address)
             }

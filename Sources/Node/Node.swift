@@ -167,7 +167,8 @@ public final class Node {
                 }
                 let snap = RoomSnapshot.Session(id: id, role: s.role, state: s.state.rawValue,
                                                 remoteAddress: s.remoteAddress?.description, tracks: tracks,
-                                                uplinkEstimate: s.role == .publisher ? s.uplink.estimate : nil)
+                                                uplinkEstimate: s.role == .publisher ? s.uplink.estimate : nil,
+                                                downlinkEstimate: s.downlink?.target)
                 if s.role == .publisher { publishers.append(snap) } else { subscribers.append(snap) }
             }
             return RoomSnapshot(name: name, publishers: publishers, subscribers: subscribers)

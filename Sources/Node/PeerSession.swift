@@ -33,6 +33,11 @@ final class PeerSession {
     var streams: [SubscriberStream] = []
     /// Subscriber: next transport-wide sequence number on what we send.
     var transportSequence: UInt16 = 0
+    /// Subscriber: the transport-wide sequence number of the last packet sent, unwrapped.
+    var transportSequenceUnwrapped: Int64 = 0
+    /// Subscriber: send-side estimate of the downlink from its transport-cc feedback (goog_cc
+    /// without the pacer: the node forwards what publishers send, so nothing probes).
+    var downlink: SendSideBandwidthEstimator?
     /// Subscriber: round-trip time from its receiver reports (RFC 3550 §6.4.1), for NACK pacing.
     var rtt: Duration = .milliseconds(100)
 
@@ -64,6 +69,19 @@ final class PeerSession {
             if ids.transportCC == 0 { ids.transportCC = section.extensions.transportCC }
         }
         self.extensions = ids
+        if role == .subscriber, sections.contains(where: { $0.transportCC && $0.extensions.transportCC != 0 }) {
+            downlink = SendSideBandwidthEstimator(startBitrate: 1_000_000, minBitrate: 30_000,
+                                                  maxBitrate: Self.maxDownlinkEstimate, probing: false)
+        }
+    }
+
+    /// The downlink estimate never goes above this (bps).
+    static let maxDownlinkEstimate = 50_000_000
+
+    /// Subscriber: records a packet sent with the transport-wide sequence number that
+    /// `Node.extensions(for:)` just assigned.
+    func sentWithTransportSequence(size: Int, now: Instant) {
+        downlink?.onPacketSent(sequence: transportSequenceUnwrapped, size: size, at: now, probeCluster: nil)
     }
 }
 

@@ -60,6 +60,10 @@ public struct RoomSnapshot: Codable, Sendable, Equatable {
         public var tracks: [Track]
         /// Publishers: the node's estimate of the uplink (bps), as sent in REMB before the cap.
         public var uplinkEstimate: Int?
+        /// Subscribers that negotiated transport-cc: the node's send-side estimate of their
+        /// downlink (bps). The node forwards what publishers send and does not probe, so while
+        /// the downlink is not the bottleneck this reads up to 1.5× the forwarded rate.
+        public var downlinkEstimate: Int?
     }
     public var name: String
     public var publishers: [Session]

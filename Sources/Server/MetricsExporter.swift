@@ -12,6 +12,7 @@ final class MetricsExporter: Sendable {
     private struct State {
         var exported: [String: Int] = [:]
         var rooms: Set<String> = []
+        var estimates: Set<[String]> = []
     }
     private let state = Mutex(State())
 
@@ -65,6 +66,23 @@ final class MetricsExporter: Sendable {
             for (room, (pubs, subs)) in perRoom {
                 registry.makeGauge(descriptor: descriptor("loupe_room_sessions", "Sessions in a room, by role"), labels: [("room", room), ("role", "publisher")]).set(Double(pubs))
                 registry.makeGauge(descriptor: descriptor("loupe_room_sessions", "Sessions in a room, by role"), labels: [("room", room), ("role", "subscriber")]).set(Double(subs))
+            }
+            var estimates: [[String]: Int] = [:]
+            for room in rooms {
+                for p in room.publishers { if let e = p.uplinkEstimate { estimates[[room.name, p.id, "uplink"]] = e } }
+                for sub in room.subscribers { if let e = sub.downlinkEstimate { estimates[[room.name, sub.id, "downlink"]] = e } }
+            }
+            let estimate = descriptor("loupe_bandwidth_estimate_bps",
+                                      "The node's bandwidth estimate per session: publisher uplink (receive side), subscriber downlink (send side)")
+            func labels(_ key: [String]) -> [(String, String)] {
+                [("room", key[0]), ("session", key[1]), ("direction", key[2])]
+            }
+            for gone in s.estimates.subtracting(estimates.keys) {
+                registry.unregisterGauge(registry.makeGauge(descriptor: estimate, labels: labels(gone)))
+            }
+            s.estimates = Set(estimates.keys)
+            for (key, value) in estimates {
+                registry.makeGauge(descriptor: estimate, labels: labels(key)).set(Double(value))
             }
             registry.makeGauge(descriptor: descriptor("loupe_rooms", "Rooms with at least one session")).set(Double(rooms.count))
             let sessions = rooms.reduce(0) { $0 + $1.publishers.count + $1.subscribers.count }

@@ -4,8 +4,10 @@ match the sent ones (mean Y-PSNR > 30 dB), NACK/RTX under 5 % loss, late subscri
 within 1.5 s."""
 
 import asyncio
+import json
 import statistics
 import time
+import urllib.request
 
 import pytest
 
@@ -41,20 +43,21 @@ async def run_room(node, subscribers: int, window: float = WINDOW_S):
     start = time.monotonic()
     await asyncio.sleep(window)
     end = time.monotonic()
+    rooms = json.loads(urllib.request.urlopen(node.url("/api/rooms"), timeout=5).read())
     stop.set()
     sent = dict(video.sent_at)
     for pc in subs + [pub]:
         await pc.close()
-    return recs, sent, start, end
+    return recs, sent, start, end, rooms
 
 
 def test_vp8_opus_to_two_subscribers(tmp_path):
     async def main():
         with running_node(tmp_path) as node:
-            recs, sent, start, end = await run_room(node, subscribers=2)
+            recs, sent, start, end, rooms = await run_room(node, subscribers=2)
             metrics = node.metrics()
-            return recs, sent, start, end, metrics
-    recs, sent, start, end, metrics = asyncio.run(main())
+            return recs, sent, start, end, metrics, rooms
+    recs, sent, start, end, metrics, rooms = asyncio.run(main())
     for n, r in enumerate(recs):
         frac = delivered_fraction(r, sent, start, end)
         mean_psnr = statistics.mean(r.psnrs)
@@ -64,6 +67,13 @@ def test_vp8_opus_to_two_subscribers(tmp_path):
         assert r.audio_frames > 0.8 * 50 * WINDOW_S, f"subscriber {n}: only {r.audio_frames} Opus frames"
     assert metrics['loupe_rtp_packets_total{direction="in"}'] > 0
     assert metrics['loupe_rtp_packets_total{direction="out"}'] > metrics['loupe_rtp_packets_total{direction="in"}']
+    # aiortc sends abs-send-time and reads REMB (no transport-cc): the node's receive-side
+    # estimate of its uplink shows in /api/rooms and /metrics.
+    publisher = rooms["rooms"][0]["publishers"][0]
+    print(f"uplink estimate {publisher['uplinkEstimate']} bps")
+    assert publisher["uplinkEstimate"] is not None and publisher["uplinkEstimate"] > 100_000
+    key = f'loupe_bandwidth_estimate_bps{{room="e2e",session="{publisher["id"]}",direction="uplink"}}'
+    assert metrics.get(key, 0) > 100_000
 
 
 def test_five_percent_loss_is_repaired_by_nack_and_rtx(tmp_path):
@@ -71,7 +81,7 @@ def test_five_percent_loss_is_repaired_by_nack_and_rtx(tmp_path):
 
     async def main():
         with running_node(tmp_path) as node:
-            recs, sent, start, end = await run_room(node, subscribers=1)
+            recs, sent, start, end, _ = await run_room(node, subscribers=1)
             return recs, sent, start, end, node.metrics()
     recs, sent, start, end, metrics = asyncio.run(main())
     frac = delivered_fraction(recs[0], sent, start, end)

@@ -2,7 +2,9 @@
 second page subscribes over WHEP (issue "The node", Must show): frames decoded, no freeze over 1 s
 in 10 s; VP8 and VP9. Also saves a screenshot of the demo page playing video."""
 
+import json
 import os
+import urllib.request
 from pathlib import Path
 
 import pytest
@@ -58,6 +60,8 @@ def test_chromium_publishes_and_chromium_subscribes(tmp_path, camera, codec):
                      " r.forEach((s) => { if (s.type === 'inbound-rtp' && s.kind === 'video') n = s.framesDecoded; });"
                      " return n > 0; })()", timeout_s=10)
         stats = sub.evaluate(WATCH % 10_000, timeout_s=30)
+        rooms = json.loads(urllib.request.urlopen(node.url("/api/rooms"), timeout=5).read())
+        metrics = node.metrics()
         shots = Path(os.environ.get("LOUPE_SCREENSHOTS", tmp_path))
         shots.mkdir(parents=True, exist_ok=True)
         sub.screenshot(shots / f"demo-{codec.lower()}.png")
@@ -66,3 +70,15 @@ def test_chromium_publishes_and_chromium_subscribes(tmp_path, camera, codec):
         assert stats["framesDecoded"] >= 200, f"only {stats['framesDecoded']} frames decoded in 10 s"
         assert stats["longestGapMs"] <= 1000, f"a freeze of {stats['longestGapMs']:.0f} ms"
         assert (stats["width"], stats["height"]) == (WIDTH, HEIGHT)
+        # The node's estimates: the publisher's uplink (receive side, abs-send-time) and the
+        # subscriber's downlink (send side, from Chromium's transport-cc feedback).
+        room = next(r for r in rooms["rooms"] if r["name"] == "chrome")
+        uplink = room["publishers"][0]["uplinkEstimate"]
+        downlink = room["subscribers"][0]["downlinkEstimate"]
+        print(f"{codec}: uplink estimate {uplink} bps, downlink estimate {downlink} bps")
+        assert uplink is not None and uplink > 100_000
+        assert downlink is not None and downlink > 100_000
+        for session, direction in ((room["publishers"][0]["id"], "uplink"), (room["subscribers"][0]["id"], "downlink")):
+            key = f'loupe_bandwidth_estimate_bps{{room="chrome",session="{session}",direction="{direction}"}}'
+            assert metrics.get(key, 0) > 100_000, f"{key} missing from /metrics"
+
