@@ -63,10 +63,10 @@ let package = Package(
         .target(name: "BandwidthEstimation", dependencies: ["SansIO", "RTP"], swiftSettings: strict),
         .target(name: "NetworkEmulator", dependencies: ["SansIO"], swiftSettings: strict),
         // Simulated WebRTC peers for the emulator and `loupe publish` (issue 4).
-        .target(name: "Peer", dependencies: ["SansIO", "RTP", "ICE", "DTLS", "SRTP", "BandwidthEstimation"], swiftSettings: strict),
+        .target(name: "Peer", dependencies: ["SansIO", "RTP", "ICE", "DTLS", "SRTP", "BandwidthEstimation", "Media"], swiftSettings: strict),
         // Scenario files → node + simulated peers over emulated links → summary and timeseries.
         .target(name: "Simulation",
-                dependencies: ["NetworkEmulator", "Node", "Peer", "DTLS", "SansIO", .product(name: "Yams", package: "Yams")],
+                dependencies: ["NetworkEmulator", "Node", "Peer", "Media", "DTLS", "SansIO", .product(name: "Yams", package: "Yams")],
                 swiftSettings: strict),
 
         // The node: sans-IO core, and the server that gives it sockets and a clock.

@@ -1,6 +1,7 @@
 public import BandwidthEstimation
 public import DTLS
 import ICE
+public import Media
 import RTP
 import SRTP
 public import SansIO
@@ -41,7 +42,25 @@ public final class SimulatedPeer {
     public let transportCC: Bool
     /// Publisher: send-side estimation (transport-cc feedback + REMB → target), when enabled.
     public private(set) var estimator: SendSideBandwidthEstimator?
-    private var queue: [(size: Int, marker: Bool, timestamp: UInt32)] = []
+    /// Publisher: what it sends (see `PublisherVideo`).
+    public let video: PublisherVideo
+    private var encoder: VideoEncoder?
+    /// Publisher (`.encoded`): the encoding size follows the target.
+    public private(set) var ladder: ResolutionLadder?
+    private var scenes: [Int: SyntheticScene] = [:]
+    private var rateAdjuster = EncoderRateAdjuster()
+    private var packetizer = VP8Packetizer()
+    private var frameIndex = 0
+    private var keyframeRequested = false
+    /// Publisher: keyframe requests (PLI/FIR) received, and encoded keyframes sent.
+    public private(set) var keyframeRequests = 0
+    public private(set) var keyframesSent = 0
+    /// Publisher (`.encoded`): the bitrate the encoder is configured with, kbps.
+    public var encoderKbps: Int? { encoder?.bitrateKbps }
+    /// Publisher: encoder errors (frames skipped).
+    public private(set) var encoderErrors = 0
+    /// Queued packets: a real payload (encoded video) or, for `.paced`, only a size.
+    private var queue: [(payload: [UInt8]?, size: Int, marker: Bool, timestamp: UInt32)] = []
     private var nextFrame: Instant?
     /// Probe clusters to send, oldest first, and what the first one has sent so far.
     private var probes: [ProbeCluster] = []
@@ -67,7 +86,8 @@ public final class SimulatedPeer {
     ///     estimate, otherwise it stays fixed (capped only by REMB).
     public init(role: Role, address: TransportAddress, name: String, sendBitrate: Int = 1_000_000,
                 fps: Int = 30, estimation: Bool = false, maxBitrate: Int = 5_000_000, transportCC: Bool = true,
-                certificate: DTLSCertificate) {
+                video: PublisherVideo = .paced, certificate: DTLSCertificate) {
+        self.video = video
         self.transportCC = transportCC
         self.role = role
         self.address = address
@@ -186,6 +206,9 @@ public final class SimulatedPeer {
                     }
                 case let .transportFeedback(feedback):
                     estimator?.onTransportFeedback(feedback, at: now)
+                case .pictureLossIndication, .fullIntraRequest:
+                    keyframeRequests += 1
+                    keyframeRequested = true
                 default:
                     break
                 }
@@ -225,16 +248,50 @@ public final class SimulatedPeer {
         return out
     }
 
-    /// The encoder's stand-in: one frame of `sendBitrate / fps` bytes, split into packets.
+    /// The next frame: encoded by libvpx at the current target (`.encoded`), or a stand-in of
+    /// `sendBitrate / fps` bytes (`.paced`), split into packets.
     private func enqueueFrame(now: Instant) {
         guard queue.count < 2000 else { return }  // a real encoder would skip frames: so do we
-        let bytes = max(packetSize / 4, sendBitrate / 8 / fps)
-        let count = (bytes + packetSize - 1) / packetSize
         let timestamp = UInt32(truncatingIfNeeded: now.microseconds * 9 / 100)
-        for i in 0..<count {
-            queue.append((size: min(packetSize, bytes - i * packetSize), marker: i == count - 1, timestamp: timestamp))
+        defer { frameIndex += 1 }
+        guard case let .encoded(codec, width, height, source) = video, codec == .vp8 else {
+            let bytes = max(packetSize / 4, sendBitrate / 8 / fps)
+            let count = (bytes + packetSize - 1) / packetSize
+            for i in 0..<count {
+                queue.append((nil, min(packetSize, bytes - i * packetSize), i == count - 1, timestamp))
+            }
+            framesSent += 1
+            return
         }
-        framesSent += 1
+        let kbps = min(max(rateAdjuster.encoderTarget(for: sendBitrate) / 1000, 30), 100_000)
+        do {
+            var ladder = self.ladder ?? ResolutionLadder(width: width, height: height, startBitrate: sendBitrate)
+            let size = ladder.update(target: sendBitrate, now: now)
+            self.ladder = ladder
+            if encoder == nil {
+                encoder = try VideoEncoder(codec: codec, width: size.width, height: size.height, fps: fps,
+                                           bitrateKbps: kbps, keyframeInterval: 0, allowFrameDropping: true)
+            }
+            guard let encoder else { return }
+            try encoder.reconfigure(width: size.width, height: size.height)
+            if abs(encoder.bitrateKbps - kbps) * 20 > encoder.bitrateKbps { try encoder.setBitrate(kbps: kbps) }
+            let scene = scenes[size.width] ?? SyntheticScene(width: size.width, height: size.height, fps: fps,
+                                                             noise: source.noise * size.width / max(width, 1))
+            scenes[size.width] = scene
+            let frames = try encoder.encode(scene.frame(frameIndex), forceKeyframe: keyframeRequested)
+            keyframeRequested = false
+            let encodedBytes = frames.reduce(0) { $0 + $1.bytes.count }
+            rateAdjuster.record(bytes: encodedBytes, target: sendBitrate, at: now.microseconds)
+            for frame in frames {
+                if frame.isKeyframe { keyframesSent += 1 }
+                for piece in packetizer.packetize(frame.bytes) {
+                    queue.append((piece.payload, piece.payload.count + 40, piece.marker, timestamp))
+                }
+                framesSent += 1
+            }
+        } catch {
+            encoderErrors += 1
+        }
     }
 
     private func followEstimate() {
@@ -274,7 +331,8 @@ public final class SimulatedPeer {
                                    timestamp: item.timestamp, ssrc: videoSSRC)
             header.headerExtension = RTPHeaderExtension(elements: extensions)
             sequence &+= 1
-            let payload = [0x10, 0x00] + [UInt8](repeating: UInt8(truncatingIfNeeded: sequence), count: max(0, item.size - 40))
+            let payload = item.payload
+                ?? [0x10, 0x00] + [UInt8](repeating: UInt8(truncatingIfNeeded: sequence), count: max(0, item.size - 40))
             packet = RTPPacket(header: header, payload: payload)
         }
         guard let bytes = try? srtpOut.protectRTP(packet.serialize()) else { return [] }
@@ -295,6 +353,18 @@ public final class SimulatedPeer {
 
     /// The most padding one RTP packet carries (RFC 3550 §5.1: the count is one octet).
     static let maxPadding = 255
+}
+
+/// What a simulated publisher sends.
+public enum PublisherVideo: Sendable {
+    /// Packets adding up to the target bitrate each frame, no codec: fast, for transport tests.
+    case paced
+    /// Frames of `source` encoded by libvpx (realtime, frame dropping allowed) at the current
+    /// target, at a size the `ResolutionLadder` picks from the target (up to width × height, the
+    /// scene drawn at that size as a camera pipeline would scale it), packetized per RFC 7741;
+    /// a PLI or FIR forces a keyframe. VP8 only for now (the
+    /// offer is VP8); another codec falls back to `.paced`.
+    case encoded(codec: VideoCodec, width: Int, height: Int, source: SyntheticScene)
 }
 
 public enum SimulatedPeerError: Error, Sendable { case badAnswer }

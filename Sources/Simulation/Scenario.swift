@@ -76,7 +76,15 @@ public struct Scenario: Decodable, Sendable {
 
     public var durationS: Double
     public var seed: UInt64 = 1
-    public var source = "synthetic"
+    /// What the publisher sends.
+    public enum Source: Sendable, Equatable {
+        /// `{synthetic: scene}` (or `talking-head`): the built-in moving scene (`Media.SyntheticScene`:
+        /// gradient, sliding bars, a moving disc, the frame index as blocks) encoded by libvpx.
+        case scene
+        /// `{synthetic: paced}`: packets of the target size per frame, no codec (fast).
+        case paced
+    }
+    public var source = Source.scene
     public var publisher = Publisher()
     public var uplink: Link
     public var downlink = Link()
@@ -101,9 +109,25 @@ public struct Scenario: Decodable, Sendable {
             var l = Link(); l.capacityKbps = 100_000; return l
         }()
         subscribers = try c.decodeIfPresent(Int.self, forKey: .subscribers) ?? 1
-        // `source` is {synthetic: NAME} or {file: PATH}; only synthetic sources exist so far.
-        if let s = try? c.decodeIfPresent([String: String].self, forKey: .source) {
-            source = s.map { "\($0.key): \($0.value)" }.first ?? "synthetic"
+        // `source` is {synthetic: scene | talking-head | paced}; {file: PATH} needs the Y4M reader.
+        if c.contains(.source) {
+            let s = try c.decode([String: String].self, forKey: .source)
+            guard s.count == 1, let (kind, name) = s.first else {
+                throw DecodingError.dataCorruptedError(forKey: .source, in: c, debugDescription: "expected one of {synthetic: NAME}, {file: PATH}")
+            }
+            switch (kind, name) {
+            case ("synthetic", "scene"), ("synthetic", "talking-head"): source = .scene
+            case ("synthetic", "paced"): source = .paced
+            case ("synthetic", _):
+                throw DecodingError.dataCorruptedError(forKey: .source, in: c, debugDescription: "expected synthetic: scene, talking-head or paced, found \(name)")
+            case ("file", _):
+                throw DecodingError.dataCorruptedError(forKey: .source, in: c, debugDescription: "Y4M file sources are not supported yet (use synthetic: scene)")
+            default:
+                throw DecodingError.dataCorruptedError(forKey: .source, in: c, debugDescription: "expected synthetic or file, found \(kind)")
+            }
+        }
+        guard ["vp8"].contains(publisher.codec) || source == .paced else {
+            throw DecodingError.dataCorruptedError(forKey: .publisher, in: c, debugDescription: "codec \(publisher.codec): the simulated publisher encodes vp8 (vp9 is not packetized yet)")
         }
     }
 

@@ -1,4 +1,5 @@
 import DTLS
+import Media
 import Foundation
 public import NetworkEmulator
 public import Node
@@ -77,6 +78,10 @@ public enum ScenarioRunner {
         let publisher = SimulatedPeer(role: .publisher, address: TransportAddress(ipv4: "10.0.1.1", port: 4000)!,
                                       name: "pub1", sendBitrate: s.publisher.startKbps * 1000, fps: s.publisher.fps,
                                       estimation: true, maxBitrate: s.publisher.maxKbps * 1000,
+                                      video: s.source == .paced ? .paced
+                                          : .encoded(codec: .vp8, width: s.publisher.width, height: s.publisher.height,
+                                                     source: SyntheticScene(width: s.publisher.width, height: s.publisher.height,
+                                                                            fps: s.publisher.fps, noise: 4)),
                                       certificate: try DTLSCertificate.generate(commonName: "pub", unixTime: start))
         try publisher.apply(answer: node.createSession(role: .publisher, room: "sim", variant: .original,
                                                        offer: publisher.offer(), now: .zero).answer, now: .zero)
