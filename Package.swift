@@ -91,7 +91,7 @@ let package = Package(
         .executableTarget(
             name: "loupe",
             dependencies: [
-                "SansIO", "RTP", "SDP", "ICE", "DTLS", "SRTP", "Node", "Server", "Simulation",
+                "SansIO", "RTP", "SDP", "ICE", "DTLS", "SRTP", "Node", "Server", "Simulation", "Media",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],

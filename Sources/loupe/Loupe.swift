@@ -5,7 +5,8 @@ struct Loupe: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "loupe",
         abstract: "Loupe, a real-time WebRTC media node.",
-        subcommands: [Serve.self, Simulate.self, SelfCheck.self, Cert.self, SDP.self, Version.self])
+        subcommands: [Serve.self, Simulate.self, Degrade.self, Restore.self, SelfCheck.self, Cert.self, SDP.self,
+                      Version.self])
 }
 
 struct Version: ParsableCommand {

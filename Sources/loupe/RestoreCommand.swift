@@ -1,0 +1,145 @@
+import ArgumentParser
+import Dispatch
+import Foundation
+import Media
+import Synchronization
+
+/// `loupe restore`: runs the upscaler on every frame of a video file, optionally scoring the
+/// result against a reference.
+struct Restore: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Upscale every frame of a Y4M video (bicubic, Keys a = -0.5).",
+        discussion: """
+            With --reference, prints the Y/U/V PSNR (from the mean squared error over all frames) \
+            and the mean SSIM (Wang et al. 2004) of OUT against REF, which must have OUT's size and \
+            frame count. See docs/operations.md.
+            """)
+
+    enum Method: String, ExpressibleByArgument, CaseIterable { case bicubic, model }
+
+    @Argument(help: "Input video (YUV4MPEG2, 8-bit 4:2:0).") var input: String
+    @Argument(help: "Output video (YUV4MPEG2).") var output: String
+    @Option(help: "Upscaling factor (1…8).") var scale = 2
+    @Option(help: "bicubic, or model (a restoration network; not available yet).") var method: Method = .bicubic
+    @Option(help: "Frames processed in parallel (1…64).") var threads = 1
+    @Option(help: "Reference video to score OUT against (same size and frame count as OUT).")
+    var reference: String?
+
+    func validate() throws {
+        guard (1...8).contains(scale) else { throw ValidationError("--scale must be in 1…8 (got \(scale))") }
+        guard (1...64).contains(threads) else { throw ValidationError("--threads must be in 1…64 (got \(threads))") }
+    }
+
+    func run() throws {
+        guard method == .bicubic else {
+            throw CommandFailure("--method model is not available yet: no restoration model is built into loupe; use --method bicubic")
+        }
+        let upscaler: BicubicUpscaler
+        do { upscaler = try BicubicUpscaler(factor: scale) } catch { throw CommandFailure(error.description) }
+        let reader: Y4MReader
+        do { reader = try Y4MReader(path: input) } catch { throw CommandFailure.y4m(error, path: input) }
+        let inWidth = reader.header.width, inHeight = reader.header.height
+        let outWidth = inWidth * scale, outHeight = inHeight * scale
+        guard outWidth <= Y4MHeader.maximumDimension, outHeight <= Y4MHeader.maximumDimension else {
+            throw CommandFailure("output would be \(sizeText(outWidth, outHeight)), over \(Y4MHeader.maximumDimension) pixels a side")
+        }
+        var referenceReader: Y4MReader?
+        if let reference {
+            do { referenceReader = try Y4MReader(path: reference) } catch { throw CommandFailure.y4m(error, path: reference) }
+            if let r = referenceReader?.header, r.width != outWidth || r.height != outHeight {
+                throw CommandFailure("\(reference) is \(sizeText(r.width, r.height)), the output is \(sizeText(outWidth, outHeight))")
+            }
+        }
+        var header = reader.header
+        header.width = outWidth
+        header.height = outHeight
+        header.extensions = []
+        let writer: Y4MWriter
+        do { writer = try Y4MWriter(path: output, header: header) } catch { throw CommandFailure.y4m(error, path: output) }
+
+        let started = ContinuousClock.now
+        var quality = ClipQuality()
+        while true {
+            var batch: [I420Frame] = []
+            var references: [I420Frame] = []
+            do {
+                while batch.count < threads, let frame = try reader.nextFrame() { batch.append(frame) }
+            } catch {
+                throw CommandFailure.y4m(error, path: input)
+            }
+            if let referenceReader, let reference {
+                do {
+                    while references.count < batch.count, let frame = try referenceReader.nextFrame() {
+                        references.append(frame)
+                    }
+                } catch {
+                    throw CommandFailure.y4m(error, path: reference)
+                }
+                if references.count < batch.count {
+                    throw CommandFailure("\(reference) has \(referenceReader.framesRead) frames, \(input) has more")
+                }
+            }
+            guard !batch.isEmpty else { break }
+            let results = Restore.process(batch, references: references, upscaler: upscaler)
+            for (index, result) in results.enumerated() {
+                let frameNumber = reader.framesRead - batch.count + index
+                let (picture, measurement) = try result.mapError { error in
+                    CommandFailure("frame \(frameNumber): \(error.description)")
+                }.get()
+                do { try writer.write(picture) } catch { throw CommandFailure.y4m(error, path: output) }
+                if let measurement { quality.add(mse: measurement.mse, ssim: measurement.ssim) }
+            }
+        }
+        do { try writer.close() } catch { throw CommandFailure.y4m(error, path: output) }
+        if let referenceReader, let reference {
+            let more: I420Frame?
+            do { more = try referenceReader.nextFrame() } catch { throw CommandFailure.y4m(error, path: reference) }
+            if more != nil {
+                throw CommandFailure("\(reference) has more frames than \(input) (\(reader.framesRead))")
+            }
+        }
+        let elapsed = ContinuousClock.now - started
+        let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+        let frames = reader.framesRead
+        print(String(format: "restore: %d frames %@ -> %@ bicubic x%d, %d threads, %.1f fps",
+                     frames, sizeText(inWidth, inHeight), sizeText(outWidth, outHeight), scale, threads,
+                     seconds > 0 ? Double(frames) / seconds : 0))
+        if let reference {
+            if let psnr = quality.psnr {
+                print(String(format: "PSNR Y %.2f U %.2f V %.2f dB vs %@", psnr.y, psnr.u, psnr.v, reference))
+            }
+            if let ssim = quality.ssim {
+                print(String(format: "SSIM Y %.4f U %.4f V %.4f vs %@", ssim.y, ssim.u, ssim.v, reference))
+            } else if quality.frames > 0 {
+                print("SSIM not computed: pictures under 21x21")
+            }
+        }
+    }
+
+    struct Measurement {
+        var mse: PlaneMSE
+        var ssim: PlaneSSIM?
+    }
+
+    /// Upscales (and scores, when references are given) each frame of `batch`, one per thread.
+    static func process(_ batch: [I420Frame], references: [I420Frame], upscaler: BicubicUpscaler)
+        -> [Result<(I420Frame, Measurement?), FrameScaleError>] {
+        let results = Mutex([Result<(I420Frame, Measurement?), FrameScaleError>](
+            repeating: .failure(.invalidFactor(0)), count: batch.count))
+        DispatchQueue.concurrentPerform(iterations: batch.count) { i in
+            let result: Result<(I420Frame, Measurement?), FrameScaleError>
+            do throws(FrameScaleError) {
+                let picture = try upscaler.upscale(batch[i])
+                var measurement: Measurement?
+                if i < references.count, let mse = PlaneMSE(picture, references[i]) {
+                    measurement = Measurement(mse: mse, ssim: PlaneSSIM(picture, references[i]))
+                }
+                result = .success((picture, measurement))
+            } catch {
+                result = .failure(error)
+            }
+            results.withLock { $0[i] = result }
+        }
+        return results.withLock { $0 }
+    }
+}
