@@ -5,10 +5,14 @@ import Simulation
 struct Simulate: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Run a scenario: the node and simulated peers over emulated links, under a virtual clock.",
-        discussion: "Writes DIR/summary.json and DIR/timeseries.csv (200 ms rows). See docs/simulations.md.")
+        discussion: """
+            Writes DIR/summary.json, DIR/timeseries.csv (200 ms rows) and the plots DIR/rates.png, \
+            DIR/delay.png and DIR/loss.png. See docs/simulations.md.
+            """)
 
     @Argument(help: "Scenario file (YAML), e.g. Simulations/rfc8867-5.1.yaml.") var scenario: String
     @Option(help: "Output folder.") var out: String
+    @Flag(help: "Do not write the PNG plots.") var noPlots = false
 
     func run() throws {
         let s: Scenario
@@ -20,6 +24,12 @@ struct Simulate: ParsableCommand {
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
         try encoder.encode(result.summary).write(to: URL(fileURLWithPath: out + "/summary.json"))
         try result.csv.write(toFile: out + "/timeseries.csv", atomically: true, encoding: .utf8)
+        if !noPlots {
+            let name = ((scenario as NSString).lastPathComponent as NSString).deletingPathExtension
+            for file in try SimulationPlots(result, name: name).pngFiles() {
+                try Data(file.bytes).write(to: URL(fileURLWithPath: out + "/" + file.name))
+            }
+        }
         let wall = Date().timeIntervalSince(started)
         print(String(data: try encoder.encode(result.summary), encoding: .utf8) ?? "")
         print(String(format: "simulated %.0f s in %.1f s of wall time", s.durationS, wall))
