@@ -42,6 +42,8 @@ public final class SimulatedPeer {
     public let transportCC: Bool
     /// Publisher: send-side estimation (transport-cc feedback + REMB → target), when enabled.
     public private(set) var estimator: SendSideBandwidthEstimator?
+    /// Publisher: while true, no frames are captured (the source paused; RFC 8867 5.8).
+    public var paused = false
     /// Publisher: what it sends (see `PublisherVideo`).
     public let video: PublisherVideo
     private var encoder: VideoEncoder?
@@ -153,7 +155,7 @@ public final class SimulatedPeer {
             followEstimate()
         }
         if let due = nextFrame, now >= due {
-            enqueueFrame(now: now)
+            if !paused { enqueueFrame(now: now) }
             nextFrame = due + .microseconds(1_000_000 / Int64(fps))
         }
         if let due = nextPacket, now >= due, !queue.isEmpty || !probes.isEmpty {

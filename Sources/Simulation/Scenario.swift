@@ -89,11 +89,23 @@ public struct Scenario: Decodable, Sendable {
     public var uplink: Link
     public var downlink = Link()
     public var subscribers = 1
+    /// Publishers on the same host, sharing the uplink (each in its own room).
+    public var publishers = 1
+    /// Publishers that stop sending frames for a while (RFC 8867 5.8).
+    public var pauses: [Pause] = []
+
+    public struct Pause: Decodable, Sendable {
+        /// 1-based publisher number.
+        public var publisher: Int
+        public var atS: Double
+        public var resumeS: Double
+        enum CodingKeys: String, CodingKey { case publisher, atS = "at_s", resumeS = "resume_s" }
+    }
     /// The folder the scenario file is in (traces are relative to it).
     public var directory = "."
 
     enum CodingKeys: String, CodingKey {
-        case durationS = "duration_s", seed, source, publisher, uplink, downlink, subscribers
+        case durationS = "duration_s", seed, source, publisher, uplink, downlink, subscribers, publishers, pauses
     }
 
     public init(from d: any Decoder) throws {
@@ -109,6 +121,18 @@ public struct Scenario: Decodable, Sendable {
             var l = Link(); l.capacityKbps = 100_000; return l
         }()
         subscribers = try c.decodeIfPresent(Int.self, forKey: .subscribers) ?? 1
+        publishers = try c.decodeIfPresent(Int.self, forKey: .publishers) ?? 1
+        guard (1...16).contains(publishers) else {
+            throw DecodingError.dataCorruptedError(forKey: .publishers, in: c, debugDescription: "expected 1 to 16")
+        }
+        guard (0...50).contains(subscribers) else {
+            throw DecodingError.dataCorruptedError(forKey: .subscribers, in: c, debugDescription: "expected 0 to 50")
+        }
+        pauses = try c.decodeIfPresent([Pause].self, forKey: .pauses) ?? []
+        for pause in pauses where !(1...publishers).contains(pause.publisher) || pause.resumeS <= pause.atS {
+            throw DecodingError.dataCorruptedError(forKey: .pauses, in: c,
+                debugDescription: "expected publisher from 1 to \(publishers) and resume_s after at_s")
+        }
         // `source` is {synthetic: scene | talking-head | paced}; {file: PATH} needs the Y4M reader.
         if c.contains(.source) {
             let s = try c.decode([String: String].self, forKey: .source)

@@ -16,6 +16,8 @@ public struct TimeseriesRow: Sendable {
     public var queueDelayMs: Double?
     public var losses: Int
     public var rembKbps: Double?
+    /// With several publishers: each one's estimate (the `estimateKbps` column is their sum).
+    public var flowEstimatesKbps: [Double] = []
 }
 
 /// What `loupe simulate` writes to summary.json.
@@ -37,14 +39,29 @@ public struct SimulationSummary: Codable, Sendable, Equatable {
     /// For each step down in capacity: seconds until the estimate was back at or under the new
     /// capacity (nil: never before the next change). Empty for traces.
     public var dropResponseS: [Double?]
+    /// All publishers' frames, and those the first subscriber of each room received.
     public var framesSent: Int
     public var framesReceived: Int
+    /// With several publishers (RFC 8867 5.2, 5.8): each flow's frames and mean send rate.
+    public var flows: [Flow]
+    /// With several publishers: Jain's fairness index over the bytes each sent.
+    public var jainFairness: Double?
+
+    public struct Flow: Codable, Sendable, Equatable {
+        public var framesSent: Int
+        public var framesReceived: Int
+        public var meanKbps: Double
+        enum CodingKeys: String, CodingKey {
+            case framesSent = "frames_sent", framesReceived = "frames_received", meanKbps = "mean_kbps"
+        }
+    }
 
     enum CodingKeys: String, CodingKey {
         case scenario, durationS = "duration_s", seed, utilization, delayP95Ms = "delay_p95_ms"
         case lossRate = "loss_rate", estimateErrorP50 = "estimate_error_p50", rampupS = "rampup_s"
         case dropResponseS = "drop_response_s"
-        case framesSent = "frames_sent", framesReceived = "frames_received"
+        case framesSent = "frames_sent", framesReceived = "frames_received", flows
+        case jainFairness = "jain_fairness"
     }
 }
 
@@ -53,11 +70,14 @@ public struct SimulationResult: Sendable {
     public var rows: [TimeseriesRow]
 
     public var csv: String {
-        var out = "time_s,capacity_kbps,estimate_kbps,sent_kbps,delivered_kbps,queue_delay_ms,losses,remb_kbps\n"
+        let flows = rows.first?.flowEstimatesKbps.count ?? 0
+        var out = "time_s,capacity_kbps,estimate_kbps,sent_kbps,delivered_kbps,queue_delay_ms,losses,remb_kbps"
+            + (0..<flows).map { ",estimate\($0 + 1)_kbps" }.joined() + "\n"
         func f(_ v: Double?) -> String { v.map { String(format: "%.1f", $0) } ?? "" }
         for r in rows {
             out += "\(String(format: "%.1f", r.timeS)),\(f(r.capacityKbps)),\(f(r.estimateKbps)),\(f(r.sentKbps)),"
-                + "\(f(r.deliveredKbps)),\(f(r.queueDelayMs)),\(r.losses),\(f(r.rembKbps))\n"
+                + "\(f(r.deliveredKbps)),\(f(r.queueDelayMs)),\(r.losses),\(f(r.rembKbps))"
+                + r.flowEstimatesKbps.map { ",\(f($0))" }.joined() + "\n"
         }
         return out
     }
@@ -75,36 +95,52 @@ public enum ScenarioRunner {
             return c
         }(), certificate: try DTLSCertificate.generate(commonName: "node", unixTime: start), random: .seeded(s.seed))
 
-        let publisher = SimulatedPeer(role: .publisher, address: TransportAddress(ipv4: "10.0.1.1", port: 4000)!,
-                                      name: "pub1", sendBitrate: s.publisher.startKbps * 1000, fps: s.publisher.fps,
-                                      estimation: true, maxBitrate: s.publisher.maxKbps * 1000,
-                                      video: s.source == .paced ? .paced
-                                          : .encoded(codec: .vp8, width: s.publisher.width, height: s.publisher.height,
-                                                     source: SyntheticScene(width: s.publisher.width, height: s.publisher.height,
-                                                                            fps: s.publisher.fps, noise: 4)),
-                                      certificate: try DTLSCertificate.generate(commonName: "pub", unixTime: start))
-        try publisher.apply(answer: node.createSession(role: .publisher, room: "sim", variant: .original,
-                                                       offer: publisher.offer(), now: .zero).answer, now: .zero)
-        var subscribers: [SimulatedPeer] = []
-        for i in 0..<max(0, min(s.subscribers, 50)) {
-            let sub = SimulatedPeer(role: .subscriber, address: TransportAddress(ipv4: "10.0.2.\(i + 1)", port: 4000)!,
-                                    name: "sub\(i + 1)",
-                                    certificate: try DTLSCertificate.generate(commonName: "sub", unixTime: start))
-            try sub.apply(answer: node.createSession(role: .subscriber, room: "sim", variant: .original,
-                                                     offer: sub.offer(), now: .zero).answer, now: .zero)
-            subscribers.append(sub)
+        // Publishers share one host (one uplink: RFC 8867 5.2/5.8 put several flows through one
+        // bottleneck); each publishes into its own room, watched by `subscribers` subscribers.
+        let count = max(1, min(s.publishers, 16))
+        var publishers: [SimulatedPeer] = []
+        var subscribers: [[SimulatedPeer]] = []
+        for p in 0..<count {
+            let room = count == 1 ? "sim" : "sim\(p + 1)"
+            let publisher = SimulatedPeer(
+                role: .publisher, address: TransportAddress(ipv4: "10.0.1.1", port: UInt16(4000 + p))!,
+                name: "pub\(p + 1)", sendBitrate: s.publisher.startKbps * 1000, fps: s.publisher.fps,
+                estimation: true, maxBitrate: s.publisher.maxKbps * 1000,
+                video: s.source == .paced ? .paced
+                    : .encoded(codec: .vp8, width: s.publisher.width, height: s.publisher.height,
+                               source: SyntheticScene(width: s.publisher.width, height: s.publisher.height,
+                                                      fps: s.publisher.fps, noise: 4)),
+                certificate: try DTLSCertificate.generate(commonName: "pub", unixTime: start))
+            try publisher.apply(answer: node.createSession(role: .publisher, room: room, variant: .original,
+                                                           offer: publisher.offer(), now: .zero).answer, now: .zero)
+            publishers.append(publisher)
+            var watching: [SimulatedPeer] = []
+            for i in 0..<max(0, min(s.subscribers, 50)) {
+                let n = p * max(1, s.subscribers) + i + 1
+                let sub = SimulatedPeer(role: .subscriber,
+                                        address: TransportAddress(ipv4: "10.0.2.\(n % 250 + 1)", port: UInt16(4000 + n / 250))!,
+                                        name: "sub\(n)",
+                                        certificate: try DTLSCertificate.generate(commonName: "sub", unixTime: start))
+                try sub.apply(answer: node.createSession(role: .subscriber, room: room, variant: .original,
+                                                         offer: sub.offer(), now: .zero).answer, now: .zero)
+                watching.append(sub)
+            }
+            subscribers.append(watching)
         }
+        let publisher = publishers[0]
 
         let network = Network()
         // DTLS handshakes (RFC 7983: first byte 20–63) run loss-free and outside the links' queues.
         network.bypassesLink = { datagram in datagram.bytes.first.map { (20...63).contains($0) } ?? false }
         network.attach(NodeAdapter(node: node, address: nodeAddress), at: nodeAddress)
-        network.attach(PeerAdapter(publisher), at: publisher.address)
+        for p in publishers { network.attach(PeerAdapter(p), at: p.address) }
         let uplinkConfig = try linkConfiguration(s.uplink, seed: s.seed, directory: s.directory)
         let (uplink, _) = network.connect(publisher.address.ip, nodeAddress.ip, uplink: uplinkConfig,
                                           downlink: try linkConfiguration(s.downlink, seed: s.seed &+ 1, directory: s.directory))
-        for sub in subscribers {
+        var connected: Set<TransportAddress.IP> = []
+        for sub in subscribers.joined() {
             network.attach(PeerAdapter(sub), at: sub.address)
+            guard connected.insert(sub.address.ip).inserted else { continue }
             network.connect(sub.address.ip, nodeAddress.ip,
                             uplink: try linkConfiguration(s.downlink, seed: s.seed &+ 2, directory: s.directory),
                             downlink: try linkConfiguration(s.downlink, seed: s.seed &+ 3, directory: s.directory))
@@ -119,6 +155,9 @@ public enum ScenarioRunner {
         let end = Instant.seconds(s.durationS)
         while t < end {
             let next = t + step
+            for pause in s.pauses where pause.publisher >= 1 && pause.publisher <= count {
+                publishers[pause.publisher - 1].paused = t >= .seconds(pause.atS) && t < .seconds(pause.resumeS)
+            }
             network.run(until: next)
             let link = network.link(uplink)
             let stats = link.statistics
@@ -127,13 +166,14 @@ public enum ScenarioRunner {
             rows.append(TimeseriesRow(
                 timeS: Double(next.microseconds) / 1e6,
                 capacityKbps: link.averageCapacityKbps(from: t, to: next),
-                estimateKbps: Double(publisher.sendBitrate) / 1000,
-                sentKbps: Double(publisher.bytesSent - lastSent) * 8 / 200,
+                estimateKbps: Double(publishers.reduce(0) { $0 + $1.sendBitrate }) / 1000,
+                sentKbps: Double(publishers.reduce(0) { $0 + $1.bytesSent } - lastSent) * 8 / 200,
                 deliveredKbps: Double(stats.bytesDelivered - lastDelivered) * 8 / 200,
                 queueDelayMs: recent?.queueDelayMs,
                 losses: lost - lastLost,
-                rembKbps: publisher.lastREMB.map { Double($0) / 1000 }))
-            lastSent = publisher.bytesSent
+                rembKbps: publisher.lastREMB.map { Double($0) / 1000 },
+                flowEstimatesKbps: count > 1 ? publishers.map { Double($0.sendBitrate) / 1000 } : []))
+            lastSent = publishers.reduce(0) { $0 + $1.bytesSent }
             lastDelivered = stats.bytesDelivered
             lastLost = lost
             t = next
@@ -150,8 +190,14 @@ public enum ScenarioRunner {
             }, 0.5),
             rampupS: s.uplink.steps.isEmpty ? [] : rampups(rows),
             dropResponseS: s.uplink.steps.isEmpty ? [] : dropResponses(rows),
-            framesSent: publisher.framesSent,
-            framesReceived: subscribers.first?.framesReceived ?? 0)
+            framesSent: publishers.reduce(0) { $0 + $1.framesSent },
+            framesReceived: subscribers.reduce(0) { $0 + ($1.first?.framesReceived ?? 0) },
+            flows: count == 1 ? [] : publishers.indices.map { i in
+                SimulationSummary.Flow(framesSent: publishers[i].framesSent,
+                                       framesReceived: subscribers[i].first?.framesReceived ?? 0,
+                                       meanKbps: Double(publishers[i].bytesSent) * 8 / 1000 / s.durationS)
+            },
+            jainFairness: count == 1 ? nil : jain(publishers.map { Double($0.bytesSent) }))
         return SimulationResult(summary: summary, rows: rows)
     }
 
@@ -211,6 +257,12 @@ public enum ScenarioRunner {
             previous = cap
         }
         return result
+    }
+
+    /// Jain's fairness index: 1 when every flow got the same, 1/n when one got everything.
+    static func jain(_ x: [Double]) -> Double? {
+        let sum = x.reduce(0, +), squares = x.reduce(0) { $0 + $1 * $1 }
+        return squares > 0 ? sum * sum / (Double(x.count) * squares) : nil
     }
 
     static func percentile(_ values: [Double], _ p: Double) -> Double {
