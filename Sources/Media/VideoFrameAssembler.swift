@@ -255,7 +255,19 @@ public struct VideoFrameAssembler: Sendable {
         }
         store(StoredPacket(info: info, sequenceNumber: sequenceNumber, timestamp: packet.header.timestamp,
                            marker: packet.header.marker, arrival: now), at: ext)
+        if next == nil { expectStartBeforeOldest(now: now) }
         enforceBounds(now: now, into: &events)
+    }
+
+    /// Before the stream has started, the oldest packet held that does not start a frame means
+    /// the one before it is missing too: the frame's start (often the first keyframe's) was lost,
+    /// and only asking for it backwards, one packet at a time, can find it.
+    private mutating func expectStartBeforeOldest(now: Instant) {
+        guard let low = lowest, let top = highest, let oldest = packets[low], !oldest.info.startsFrame,
+              top - (low - 1) < Int64(settings.maxPendingPackets) else { return }
+        if case .padding = oldest.info.kind { return }
+        missing[low - 1] = MissingPacket(detectedAt: now)
+        lowest = low - 1
     }
 
     /// The sequence number unwrapped next to the highest one received.

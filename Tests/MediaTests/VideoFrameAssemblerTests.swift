@@ -72,9 +72,11 @@ struct VideoFrameAssemblerTests {
         #expect(frame.firstSequenceNumber == 65533 && frame.lastSequenceNumber == 1)
         #expect(frame.pictureID == 0 && frame.packetCount == 5 && frame.endsPicture)
         #expect(assembler.pendingPackets == 0)
-        // Packet 1 arriving after packet 4 revealed the gap between them, NACKed at once
-        // (nackDelay 0) and filled before anything was given up.
-        #expect(nacks(events) == [[65535, 0]])
+        // Before the stream starts, the packet before the oldest non-start packet is asked for
+        // (the frame's start must precede it), as are gaps: packet 4 (seq 1) arriving first
+        // makes seq 0 missing; packet 1 (65534) then reveals 65535 and, not being a start, 65533.
+        // All NACKed at once (nackDelay 0) and filled before anything was given up.
+        #expect(nacks(events) == [[0], [65533, 65535]])
         #expect(assembler.statistics.keyframeRequests == 0)
         // The frame was emitted: a retransmitted copy is late.
         #expect(assembler.insert(rtp[2], now: ms(2)).isEmpty)
@@ -208,6 +210,20 @@ struct VideoFrameAssemblerTests {
         #expect(out.map(\.endsPicture) == [false, true])
         #expect(out.map(\.timestamp) == [9000, 9000])
         #expect(out.map(\.pictureID) == [5, 5])
+    }
+
+    /// The stream's very first packet (the keyframe's start) is lost: it is asked for by
+    /// walking back from the oldest packet held, and the stream starts at it.
+    @Test func lostFirstPacketOfTheStreamIsAskedFor() {
+        var assembler = VideoFrameAssembler(codec: .vp8)
+        var stream = FakeStream(codec: .vp8, firstSequenceNumber: 500)
+        let key = stream.frame(0, count: 300, keyframe: true)
+        var events = key.dropFirst().flatMap { assembler.insert($0, now: ms(0)) }
+        #expect(nacks(events) == [[500]])
+        #expect(assembler.missingSequenceNumbers == [500])
+        events = assembler.insert(key[0], now: ms(40))
+        #expect(frames(events).map(\.timestamp) == [0])
+        #expect(assembler.statistics.recoveredPackets == 1 && assembler.statistics.keyframeRequests == 0)
     }
 
     @Test func paddingBetweenFramesDoesNotBlock() {
