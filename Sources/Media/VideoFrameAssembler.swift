@@ -93,7 +93,10 @@ public struct VideoFrameAssemblerStatistics: Sendable, Hashable {
 ///
 /// - Packets may arrive in any order, duplicated, across sequence-number wraps. Frames are
 ///   emitted whole and in decode order (sequence order), each only once every frame before it
-///   has been emitted; the stream starts at its first keyframe.
+///   has been emitted; the stream starts at its first keyframe. Until then, when the oldest
+///   packet held does not start a frame, the one before it is NACKed (a lost first packet is
+///   otherwise invisible); with no keyframe start after `startupWait`, what is held is dropped
+///   and a keyframe requested (a stream joined mid-way).
 /// - A gap in sequence numbers is NACKed `nackDelay` after it is seen and again every
 ///   round-trip time (at least `minRetryInterval`), at most `maxNackRetries` times. A packet
 ///   still missing one interval after the last try, or `maxWait` after it went missing, is
