@@ -70,19 +70,19 @@ let vp9HeaderErrors: [(String, VP9FrameHeaderParseError)] = [
 struct VP9FrameHeaderTests {
     @Test(arguments: vp9HeaderVectors)
     func parsesSpecificationLayouts(_ vector: VP9HeaderVector) throws {
-        let header = try VP9FrameHeader.parse(hex(vector.bytes))
+        let header = try VP9FrameHeader.parse(hexBytes(vector.bytes))
         #expect(vector.check(header), "\(header)")
         // Trailing bytes are the compressed header and tiles: they change nothing.
-        #expect(try VP9FrameHeader.parse(hex(vector.bytes) + [0xFF, 0x00, 0x12]) == header)
+        #expect(try VP9FrameHeader.parse(hexBytes(vector.bytes) + [0xFF, 0x00, 0x12]) == header)
     }
 
     @Test(arguments: vp9HeaderErrors)
     func rejectsBadHeaders(_ bytes: String, _ error: VP9FrameHeaderParseError) {
-        #expect(throws: error) { try VP9FrameHeader.parse(hex(bytes)) }
+        #expect(throws: error) { try VP9FrameHeader.parse(hexBytes(bytes)) }
     }
 
     @Test func everyPrefixOfAKeyframeHeaderIsTruncated() {
-        let bytes = hex("82 49 83 42 40 27 f0 16 78 27 f8 16 78")
+        let bytes = hexBytes("82 49 83 42 40 27 f0 16 78 27 f8 16 78")
         for end in 0..<bytes.count {
             #expect(throws: VP9FrameHeaderParseError.truncated) { try VP9FrameHeader.parse(bytes[0..<end]) }
         }
@@ -94,7 +94,7 @@ struct VP9FrameHeaderTests {
         let encoder = try VideoEncoder(codec: .vp9, width: 640, height: 360, fps: 30, bitrateKbps: 800)
         let key = try #require(try encoder.encode(scene.frame(0)).first)
         #expect(key.isKeyframe)
-        #expect(Array(key.bytes.prefix(4)) == hex("83 49 83 42"))  // error resilient keyframe, then sync
+        #expect(Array(key.bytes.prefix(4)) == hexBytes("83 49 83 42"))  // error resilient keyframe, then sync
         let header = try VP9FrameHeader.parse(key.bytes)
         #expect(header.profile == 0 && header.isKeyframe && header.showFrame && header.errorResilientMode)
         #expect(header.bitDepth == 8 && header.subsamplingX == true && header.subsamplingY == true)

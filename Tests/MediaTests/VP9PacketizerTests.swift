@@ -11,9 +11,9 @@ struct VP9PacketizerTests {
         #expect(payloads.allSatisfy { $0.payload.count <= 1200 })
         #expect(payloads.map(\.marker) == [false, false, true])
         // I=1 P=0 B=1 V=1 Z=1 | M=1 PID 0 | N_S=0 Y=1 G=1 | 640 | 360 | N_G=1 | TID 0 U 0 R 1 | P_DIFF 1
-        #expect(Array(payloads[0].payload.prefix(11)) == hex("8b 80 00 18 02 80 01 68 01 04 01"))
-        #expect(Array(payloads[1].payload.prefix(3)) == hex("81 80 00"))  // neither B nor E
-        #expect(Array(payloads[2].payload.prefix(3)) == hex("85 80 00"))  // E
+        #expect(Array(payloads[0].payload.prefix(11)) == hexBytes("8b 80 00 18 02 80 01 68 01 04 01"))
+        #expect(Array(payloads[1].payload.prefix(3)) == hexBytes("81 80 00"))  // neither B nor E
+        #expect(Array(payloads[2].payload.prefix(3)) == hexBytes("85 80 00"))  // E
         var rebuilt: [UInt8] = []
         for payload in payloads { rebuilt += try VP9Depacketizer.depacketize(payload.payload).data }
         #expect(rebuilt == frame)
@@ -25,7 +25,7 @@ struct VP9PacketizerTests {
         var packetizer = VP9Packetizer(maxPayloadSize: 1200, firstPictureID: 0x7FFF)
         let first = packetizer.packetize([1, 2, 3], isKeyframe: false, width: 640, height: 360)
         // I=1 P=1 B=1 E=1 Z=1 | M=1 PID 0x7fff
-        #expect(first.map(\.payload) == [hex("cd ff ff 01 02 03")])
+        #expect(first.map(\.payload) == [hexBytes("cd ff ff 01 02 03")])
         let second = packetizer.packetize([4], isKeyframe: false, width: 640, height: 360)
         #expect(try VP9Depacketizer.depacketize(second[0].payload).descriptor.pictureID == .long(0))
     }
@@ -35,7 +35,7 @@ struct VP9PacketizerTests {
         let payloads = packetizer.packetize([9], isKeyframe: false, width: 640, height: 360,
                                             layerIndices: .init(temporalLayerID: 1, isSwitchingUpPoint: true),
                                             tl0PicIndex: 7)
-        #expect(payloads.map(\.payload) == [hex("ed 80 00 30 07 09")])
+        #expect(payloads.map(\.payload) == [hexBytes("ed 80 00 30 07 09")])
     }
 
     @Test func noRoomForDataGivesNoPayloads() {
@@ -82,10 +82,10 @@ struct VP9PacketizerTests {
 
     /// The SS alone gives the size when the first packet is too short to hold the header.
     @Test func resolutionFromScalabilityStructure() throws {
-        let payload = try VP9Depacketizer.depacketize(hex("8b 80 00 18 05 00 02 d0 01 04 01 82"))
+        let payload = try VP9Depacketizer.depacketize(hexBytes("8b 80 00 18 05 00 02 d0 01 04 01 82"))
         #expect(payload.resolution?.width == 1280 && payload.resolution?.height == 720)
         #expect(payload.startsKeyframe)  // P = 0, and the header is too short to say otherwise
-        let notKey = try VP9Depacketizer.depacketize(hex("8b 80 00 18 05 00 02 d0 01 04 01 86 00"))
+        let notKey = try VP9Depacketizer.depacketize(hexBytes("8b 80 00 18 05 00 02 d0 01 04 01 86 00"))
         #expect(!notKey.startsKeyframe)  // the header says inter frame
     }
 }

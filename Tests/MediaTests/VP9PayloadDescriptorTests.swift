@@ -2,7 +2,7 @@ import Testing
 @testable import Media
 
 /// Bytes from a hex string with spaces.
-func hex(_ text: String) -> [UInt8] {
+func hexBytes(_ text: String) -> [UInt8] {
     text.split(separator: " ").compactMap { UInt8($0, radix: 16) }
 }
 
@@ -121,7 +121,7 @@ let vp9DescriptorErrors: [VP9DescriptorErrorVector] = [
 struct VP9PayloadDescriptorTests {
     @Test(arguments: vp9DescriptorVectors)
     func parsesRFCLayouts(_ vector: VP9DescriptorVector) throws {
-        let bytes = hex(vector.bytes)
+        let bytes = hexBytes(vector.bytes)
         let (descriptor, length) = try VP9PayloadDescriptor.parse(bytes[...])
         #expect(descriptor == vector.descriptor)
         #expect(length == vector.length)
@@ -132,7 +132,7 @@ struct VP9PayloadDescriptorTests {
     }
 
     @Test func parsesInsideALargerBuffer() throws {
-        let bytes = hex("ff ff ec 05 53 a7 de")
+        let bytes = hexBytes("ff ff ec 05 53 a7 de")
         let (descriptor, length) = try VP9PayloadDescriptor.parse(bytes[2...])
         #expect(length == 4)
         #expect(descriptor.tl0PicIndex == 0xA7)
@@ -140,20 +140,20 @@ struct VP9PayloadDescriptorTests {
 
     @Test func reservedBitsAreIgnored() throws {
         // SS header low bits and a PG entry's low bits set.
-        let (descriptor, length) = try VP9PayloadDescriptor.parse(hex("02 0f 01 07 09 aa")[...])
+        let (descriptor, length) = try VP9PayloadDescriptor.parse(hexBytes("02 0f 01 07 09 aa")[...])
         #expect(length == 5)
         #expect(descriptor.scalabilityStructure?.pictureGroup == [.init(temporalLayerID: 0, referenceDifferences: [9])])
     }
 
     @Test(arguments: vp9DescriptorErrors)
     func rejectsTruncatedAndInconsistentInput(_ vector: VP9DescriptorErrorVector) {
-        #expect(throws: vector.error) { try VP9PayloadDescriptor.parse(hex(vector.bytes)[...]) }
+        #expect(throws: vector.error) { try VP9PayloadDescriptor.parse(hexBytes(vector.bytes)[...]) }
     }
 
     /// Every prefix of every vector parses or throws a typed error, and never reads past the end.
     @Test func everyPrefixIsSafe() {
         for vector in vp9DescriptorVectors {
-            let bytes = hex(vector.bytes)
+            let bytes = hexBytes(vector.bytes)
             for end in 0...bytes.count {
                 do {
                     let (_, length) = try VP9PayloadDescriptor.parse(bytes[0..<end])
@@ -170,15 +170,15 @@ struct VP9PayloadDescriptorTests {
         let flexible = VP9PayloadDescriptor(
             isInterPicturePredicted: true, isFlexibleMode: true, startsLayerFrame: true, endsLayerFrame: true,
             pictureID: .short(9), layerIndices: .init(), tl0PicIndex: 3, referenceDifferences: [1, 2, 3, 4])
-        #expect(flexible.serialize() == hex("fc 09 00 03 05 06"))
+        #expect(flexible.serialize() == hexBytes("fc 09 00 03 05 06"))
         let key = VP9PayloadDescriptor(
             isInterPicturePredicted: false, isFlexibleMode: true, startsLayerFrame: true, endsLayerFrame: true,
             pictureID: .short(9), referenceDifferences: [1])
-        #expect(key.serialize() == hex("9c 09"))
+        #expect(key.serialize() == hexBytes("9c 09"))
         // Non-flexible with layer indices and no TL0PICIDX given writes 0.
         let layered = VP9PayloadDescriptor(isInterPicturePredicted: true, startsLayerFrame: true,
                                            endsLayerFrame: true, layerIndices: .init(temporalLayerID: 1))
-        #expect(layered.serialize() == hex("6c 20 00"))
+        #expect(layered.serialize() == hexBytes("6c 20 00"))
         #expect(layered.size == 3)
     }
 
