@@ -57,7 +57,7 @@ let package = Package(
         .target(name: "SRTP", dependencies: ["CSRTP"], swiftSettings: strict),
 
         // Media: codecs (libvpx, libopus), RTP payload formats, scaling (libyuv), quality metrics.
-        .target(name: "Media", dependencies: ["RTP", "CVPX", "CYUV", "COpus"], swiftSettings: strict),
+        .target(name: "Media", dependencies: ["SansIO", "RTP", "CVPX", "CYUV", "COpus"], swiftSettings: strict),
 
         // Bandwidth estimation and network emulation (issue 4).
         .target(name: "BandwidthEstimation", dependencies: ["SansIO", "RTP"], swiftSettings: strict),
@@ -105,7 +105,7 @@ let package = Package(
         .testTarget(name: "ICETests", dependencies: ["ICE", "SansIO"], exclude: ["Fixtures"], swiftSettings: strict),
         .testTarget(name: "DTLSTests", dependencies: ["DTLS"], swiftSettings: strict),
         .testTarget(name: "SRTPTests", dependencies: ["SRTP"], swiftSettings: strict),
-        .testTarget(name: "MediaTests", dependencies: ["Media", "RTP"], swiftSettings: strict),
+        .testTarget(name: "MediaTests", dependencies: ["Media", "RTP", "SansIO"], swiftSettings: strict),
         .testTarget(name: "BandwidthEstimationTests", dependencies: ["BandwidthEstimation", "RTP", "SansIO"],
                     swiftSettings: strict),
         .testTarget(name: "NetworkEmulatorTests", dependencies: ["NetworkEmulator", "SansIO"], swiftSettings: strict),

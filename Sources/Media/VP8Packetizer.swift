@@ -94,7 +94,7 @@ public struct VP8Payload: Sendable, Hashable {
     }
 }
 
-/// The receive side of RFC 7741: parses payloads; `VP8FrameAssembler` rebuilds frames.
+/// The receive side of RFC 7741: parses payloads; `VideoFrameAssembler` rebuilds frames.
 public enum VP8Depacketizer {
     /// Splits a VP8 RTP payload into descriptor and data (RFC 7741 §4.2).
     public static func depacketize(_ payload: [UInt8]) throws(VP8PayloadDescriptorParseError) -> VP8Payload {

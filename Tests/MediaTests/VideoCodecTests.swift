@@ -1,4 +1,5 @@
 import RTP
+import SansIO
 import Testing
 @testable import Media
 
@@ -9,7 +10,7 @@ struct VideoCodecTests {
         let encoder = try VideoEncoder(codec: .vp8, width: 640, height: 360, fps: 30, bitrateKbps: 800)
         let decoder = try VideoDecoder(codec: .vp8)
         var packetizer = VP8Packetizer(maxPayloadSize: 1200)
-        var assembler = VP8FrameAssembler()
+        var assembler = VideoFrameAssembler(codec: .vp8)
         var sequence: UInt16 = 65500
         var rng: UInt64 = 42
         var worstPSNR = Double.infinity
@@ -27,10 +28,12 @@ struct VideoCodecTests {
                     rng = rng &* 6364136223846793005 &+ 1442695040888963407
                     rtp.swapAt(i, Int(rng >> 33) % (i + 1))
                 }
-                var events: [VP8FrameAssemblerEvent] = []
-                for packet in rtp { events += assembler.insert(packet) }
-                #expect(events.count == 1)
-                guard case .frame(let assembled)? = events.first else {
+                var events: [VideoFrameAssemblerEvent] = []
+                let now = Instant.milliseconds(Int64(index) * 33)
+                for packet in rtp { events += assembler.insert(packet, now: now) }
+                let assembled = events.compactMap { if case .frame(let f) = $0 { f } else { nil } }
+                #expect(assembled.count == 1)
+                guard let assembled = assembled.first else {
                     Issue.record("frame \(index) not assembled: \(events)")
                     continue
                 }
@@ -55,6 +58,7 @@ struct VideoCodecTests {
         }
         #expect(decoded == 30)
         #expect(worstPSNR > 30, "worst Y-PSNR \(worstPSNR)")
+        #expect(assembler.statistics.framesDropped == 0 && assembler.statistics.keyframeRequests == 0)
     }
 
     @Test func vp9RoundTrip() throws {
