@@ -50,9 +50,62 @@ public struct Scenario: Decodable, Sendable {
         public var jitterMs = 0.0
         public var loss = 0.0
         public var queueMs: Double?
+        /// Bursty loss instead of `loss`: `{p, r, loss_in_bad: 1, loss_in_good: 0}` (Gilbert–Elliott;
+        /// p good→bad, r bad→good, per packet).
+        public var gilbertElliott: GilbertElliottLoss?
+        /// Open-loop competing traffic sharing the queue: `{kbps, packet_size: 1200, start_s: 0,
+        /// on_s, off_s}` (constant without on_s).
+        public var crossTraffic: Cross?
         enum CodingKeys: String, CodingKey {
             case capacityKbps = "capacity_kbps", steps, trace, delayMs = "delay_ms", jitterMs = "jitter_ms"
-            case loss, queueMs = "queue_ms"
+            case loss, queueMs = "queue_ms", gilbertElliott = "gilbert_elliott", crossTraffic = "cross_traffic"
+        }
+
+        public struct GilbertElliottLoss: Decodable, Sendable {
+            public var p: Double
+            public var r: Double
+            public var lossInBad = 1.0
+            public var lossInGood = 0.0
+            enum CodingKeys: String, CodingKey { case p, r, lossInBad = "loss_in_bad", lossInGood = "loss_in_good" }
+            public init(from d: any Decoder) throws {
+                let c = try d.container(keyedBy: CodingKeys.self)
+                p = try c.decode(Double.self, forKey: .p)
+                r = try c.decode(Double.self, forKey: .r)
+                lossInBad = try c.decodeIfPresent(Double.self, forKey: .lossInBad) ?? 1
+                lossInGood = try c.decodeIfPresent(Double.self, forKey: .lossInGood) ?? 0
+                for (key, value) in [(CodingKeys.p, p), (.r, r), (.lossInBad, lossInBad), (.lossInGood, lossInGood)]
+                where !(0...1).contains(value) {
+                    throw DecodingError.dataCorruptedError(forKey: key, in: c, debugDescription: "expected a probability from 0 to 1")
+                }
+            }
+        }
+
+        public struct Cross: Decodable, Sendable {
+            public var kbps: Double
+            public var packetSize = 1200
+            public var startS = 0.0
+            public var onS: Double?
+            public var offS = 0.0
+            enum CodingKeys: String, CodingKey {
+                case kbps, packetSize = "packet_size", startS = "start_s", onS = "on_s", offS = "off_s"
+            }
+            public init(from d: any Decoder) throws {
+                let c = try d.container(keyedBy: CodingKeys.self)
+                kbps = try c.decode(Double.self, forKey: .kbps)
+                packetSize = try c.decodeIfPresent(Int.self, forKey: .packetSize) ?? 1200
+                startS = try c.decodeIfPresent(Double.self, forKey: .startS) ?? 0
+                onS = try c.decodeIfPresent(Double.self, forKey: .onS)
+                offS = try c.decodeIfPresent(Double.self, forKey: .offS) ?? 0
+                guard kbps >= 0, kbps <= 10_000_000 else {
+                    throw DecodingError.dataCorruptedError(forKey: .kbps, in: c, debugDescription: "expected kbps from 0 to 10000000")
+                }
+                guard (40...65_535).contains(packetSize) else {
+                    throw DecodingError.dataCorruptedError(forKey: .packetSize, in: c, debugDescription: "expected bytes from 40 to 65535")
+                }
+                guard startS >= 0, offS >= 0, onS.map({ $0 > 0 }) ?? true else {
+                    throw DecodingError.dataCorruptedError(forKey: .onS, in: c, debugDescription: "expected start_s ≥ 0, on_s > 0, off_s ≥ 0")
+                }
+            }
         }
         public init() {}
         public init(from d: any Decoder) throws {
@@ -64,6 +117,11 @@ public struct Scenario: Decodable, Sendable {
             jitterMs = try c.decodeIfPresent(Double.self, forKey: .jitterMs) ?? 0
             loss = try c.decodeIfPresent(Double.self, forKey: .loss) ?? 0
             queueMs = try c.decodeIfPresent(Double.self, forKey: .queueMs)
+            gilbertElliott = try c.decodeIfPresent(GilbertElliottLoss.self, forKey: .gilbertElliott)
+            crossTraffic = try c.decodeIfPresent(Cross.self, forKey: .crossTraffic)
+            if gilbertElliott != nil && loss > 0 {
+                throw DecodingError.dataCorruptedError(forKey: .gilbertElliott, in: c, debugDescription: "expected either loss or gilbert_elliott, not both")
+            }
             if capacityKbps == nil && trace == nil {
                 throw DecodingError.keyNotFound(CodingKeys.capacityKbps, .init(
                     codingPath: d.codingPath, debugDescription: "expected capacity_kbps (a number) or trace (a file)"))

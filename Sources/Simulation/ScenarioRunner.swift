@@ -214,6 +214,14 @@ public enum ScenarioRunner {
         c.propagationDelay = .microseconds(Int64(l.delayMs * 1000))
         c.jitter = .microseconds(Int64(l.jitterMs * 1000))
         if l.loss > 0 { c.loss = .random(probability: l.loss) }
+        if let ge = l.gilbertElliott {
+            c.loss = .gilbertElliott(GilbertElliott(p: ge.p, r: ge.r, lossInBad: ge.lossInBad, lossInGood: ge.lossInGood))
+        }
+        if let x = l.crossTraffic {
+            c.crossTraffic = CrossTraffic(kbps: x.kbps, packetSize: x.packetSize, start: .seconds(x.startS),
+                                          onDuration: x.onS.map { .microseconds(Int64($0 * 1_000_000)) },
+                                          offDuration: .microseconds(Int64(x.offS * 1_000_000)))
+        }
         if let q = l.queueMs { c.queueLimit = .milliseconds(q) }
         c.seed = seed
         return c

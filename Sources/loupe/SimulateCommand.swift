@@ -13,10 +13,19 @@ struct Simulate: ParsableCommand {
     @Argument(help: "Scenario file (YAML), e.g. Simulations/rfc8867-5.1.yaml.") var scenario: String
     @Option(help: "Output folder.") var out: String
     @Flag(help: "Do not write the PNG plots.") var noPlots = false
+    @Option(help: ArgumentHelp("Override the scenario's publisher source: scene (libvpx-encoded scene) or paced (no codec: packets of the target size, much faster).",
+                               valueName: "scene|paced"))
+    var source: String?
 
     func run() throws {
-        let s: Scenario
+        var s: Scenario
         do { s = try Scenario.load(path: scenario) } catch { throw ValidationError(error.description) }
+        switch source {
+        case nil: break
+        case "scene": s.source = .scene
+        case "paced": s.source = .paced
+        case let other?: throw ValidationError("--source: expected scene or paced, found \(other)")
+        }
         let started = Date()
         let result = try ScenarioRunner.run(s, name: (scenario as NSString).lastPathComponent)
         try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)

@@ -305,7 +305,7 @@ struct DecodedPNG {
     @Test func titleCarriesTheSummary() throws {
         let summary = SimulationSummary(scenario: "x.yaml", durationS: 20, seed: 1, utilization: 0.8312,
                                         delayP95Ms: 87.6, lossRate: 0.0123, estimateErrorP50: 0.1, rampupS: [],
-                                        dropResponseS: [], framesSent: 1, framesReceived: 1)
+                                        dropResponseS: [], framesSent: 1, framesReceived: 1, flows: [], jainFairness: nil)
         let plots = SimulationPlots(rows: Self.rows, summary: summary, name: "x")
         #expect(plots.rates.title == "x  (utilization 0.83, delay p95 88 ms, loss 0.012)")
         let files = try plots.pngFiles()

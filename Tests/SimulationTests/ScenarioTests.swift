@@ -63,6 +63,10 @@ import Testing
         ("duration_s: 10\nuplink: {capacity_kbps: 1, loss: 3}\n", "uplink.loss"),
         ("duration_s: 10\nsource: {synthetic: cats}\nuplink: {capacity_kbps: 1}\n", "source"),
         ("duration_s: 10\npublisher: {codec: h264}\nuplink: {capacity_kbps: 1}\n", "publisher"),
+        ("duration_s: 10\nuplink: {capacity_kbps: 1, gilbert_elliott: {p: 2, r: 0.1}}\n", "uplink.gilbert_elliott.p"),
+        ("duration_s: 10\nuplink: {capacity_kbps: 1, gilbert_elliott: {p: 0.1}}\n", "uplink.gilbert_elliott.r"),
+        ("duration_s: 10\nuplink: {capacity_kbps: 1, cross_traffic: {kbps: 10, packet_size: 9}}\n", "uplink.cross_traffic.packet_size"),
+        ("duration_s: 10\npublishers: 2\npauses: [{publisher: 3, at_s: 1, resume_s: 2}]\nuplink: {capacity_kbps: 1}\n", "pauses"),
     ])
     func badScenarioNamesTheField(_ yaml: String, _ field: String) throws {
         let path = try write(yaml)
@@ -71,6 +75,38 @@ import Testing
         } throws: { error in
             "\(error)".contains(field)
         }
+    }
+
+    @Test func burstyLossAndCrossTrafficShareTheUplink() throws {
+        let path = try write("""
+            duration_s: 12
+            source: {synthetic: paced}
+            uplink: {capacity_kbps: 2000, delay_ms: 30, queue_ms: 200, gilbert_elliott: {p: 0.01, r: 0.3},
+                     cross_traffic: {kbps: 1500, start_s: 6}}
+            """)
+        let r = try ScenarioRunner.run(try Scenario.load(path: path), name: "x")
+        // Bursty loss shows up as loss; 1.5 of 2 Mbps taken by cross traffic from 6 s pulls the
+        // publisher's estimate under the 500 kbps left within a few seconds.
+        #expect(r.summary.lossRate > 0.01)
+        #expect(r.rows.last.map { $0.estimateKbps < 700 } == true)
+    }
+
+    @Test func pausedPublisherLeavesItsShareToTheOthers() throws {
+        let path = try write("""
+            duration_s: 30
+            source: {synthetic: paced}
+            publisher: {start_kbps: 150, max_kbps: 1500}
+            publishers: 2
+            pauses: [{publisher: 2, at_s: 5, resume_s: 30}]
+            uplink: {capacity_kbps: 2000, delay_ms: 20, queue_ms: 300}
+            """)
+        let r = try ScenarioRunner.run(try Scenario.load(path: path), name: "p")
+        #expect(r.summary.flows.count == 2)
+        let (one, two) = (r.summary.flows[0], r.summary.flows[1])
+        #expect(one.framesSent > 3 * two.framesSent)
+        #expect(one.meanKbps > 2 * two.meanKbps)
+        #expect(r.rows.last?.flowEstimatesKbps.count == 2)
+        #expect(r.csv.hasPrefix("time_s,capacity_kbps,estimate_kbps,sent_kbps,delivered_kbps,queue_delay_ms,losses,remb_kbps,estimate1_kbps,estimate2_kbps\n"))
     }
 
     @Test func unreadableTraceNamesTheFile() throws {
