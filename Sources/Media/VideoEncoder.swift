@@ -13,6 +13,8 @@ public final class VideoEncoder {
     public let keyframeInterval: Int
     public let threads: Int
     public let allowsFrameDropping: Bool
+    /// libvpx's rate-control buffer, ms: initial, optimal, size (libwebrtc's 500/600/1000 by default).
+    public let rateControlBufferMs: (initial: Int, optimal: Int, size: Int)
 
     private let context: UnsafeMutablePointer<vpx_codec_ctx_t>
     private var config = vpx_codec_enc_cfg_t()
@@ -32,7 +34,9 @@ public final class VideoEncoder {
     ///   - allowFrameDropping: let the rate controller skip frames when its buffer runs dry.
     public init(codec: VideoCodec, width: Int, height: Int, fps: Int, bitrateKbps: Int,
                 keyframeInterval: Int = 3000, threads: Int = 1,
-                allowFrameDropping: Bool = false) throws(VideoCodecError) {
+                allowFrameDropping: Bool = false,
+                rateControlBufferMs: (initial: Int, optimal: Int, size: Int) = (500, 600, 1000)) throws(VideoCodecError) {
+        self.rateControlBufferMs = rateControlBufferMs
         try VideoEncoder.validate(width: width, height: height)
         guard (1...240).contains(fps) else { throw .invalidConfiguration("fps \(fps) not in 1...240") }
         guard (1...100_000).contains(bitrateKbps) else {
@@ -90,9 +94,9 @@ public final class VideoEncoder {
         cfg.rc_max_quantizer = codec == .vp8 ? 56 : 52
         cfg.rc_undershoot_pct = 100
         cfg.rc_overshoot_pct = 15
-        cfg.rc_buf_initial_sz = 500
-        cfg.rc_buf_optimal_sz = 600
-        cfg.rc_buf_sz = 1000
+        cfg.rc_buf_initial_sz = UInt32(clamping: max(1, rateControlBufferMs.initial))
+        cfg.rc_buf_optimal_sz = UInt32(clamping: max(1, rateControlBufferMs.optimal))
+        cfg.rc_buf_sz = UInt32(clamping: max(1, rateControlBufferMs.size))
         cfg.rc_dropframe_thresh = allowsFrameDropping ? 30 : 0
         cfg.rc_resize_allowed = 0
         if keyframeInterval > 0 {
