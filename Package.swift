@@ -109,7 +109,7 @@ let package = Package(
         .testTarget(name: "BandwidthEstimationTests", dependencies: ["BandwidthEstimation", "RTP", "SansIO"],
                     swiftSettings: strict),
         .testTarget(name: "NetworkEmulatorTests", dependencies: ["NetworkEmulator", "SansIO"], swiftSettings: strict),
-        .testTarget(name: "SimulationTests", dependencies: ["NetworkEmulator", "Peer", "Node", "DTLS", "SansIO", "Simulation"],
+        .testTarget(name: "SimulationTests", dependencies: ["NetworkEmulator", "Peer", "Node", "DTLS", "SansIO", "Simulation", "Media"],
                     swiftSettings: strict),
         .testTarget(name: "NodeTests", dependencies: ["Node", "RTP", "SansIO", "ICE", "DTLS", "SRTP"], swiftSettings: strict),
         .testTarget(name: "ServerTests", dependencies: ["Server"], swiftSettings: strict),

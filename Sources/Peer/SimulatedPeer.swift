@@ -7,11 +7,11 @@ import SRTP
 public import SansIO
 
 /// A WebRTC peer for simulations: a full, controlling ICE agent's checks (RFC 8445 §7.2), a DTLS
-/// client, SRTP, and — as a publisher — a paced synthetic video stream carrying MID,
-/// abs-send-time and transport-wide sequence numbers, obeying the node's REMB.
+/// client, SRTP, and — as a publisher — paced video (libvpx VP8 or size-only stand-in packets,
+/// see `PublisherVideo`) carrying MID, abs-send-time and transport-wide sequence numbers, with
+/// send-side estimation from the node's transport-cc feedback, capped by its REMB.
 ///
 /// Sans-IO like the node: `receive(_:now:)`, `handleTimeout(now:)`, `nextDeadline`.
-/// (A libvpx-encoded source and send-side estimation replace the synthetic stream next.)
 public final class SimulatedPeer {
     public enum Role: Sendable { case publisher, subscriber }
 
@@ -278,10 +278,25 @@ public final class SimulatedPeer {
             guard let encoder else { return }
             try encoder.reconfigure(width: size.width, height: size.height)
             if abs(encoder.bitrateKbps - kbps) * 20 > encoder.bitrateKbps { try encoder.setBitrate(kbps: kbps) }
-            let scene = scenes[size.width] ?? SyntheticScene(width: size.width, height: size.height, fps: fps,
-                                                             noise: source.noise * size.width / max(width, 1))
-            scenes[size.width] = scene
-            let frames = try encoder.encode(scene.frame(frameIndex), forceKeyframe: keyframeRequested)
+            let picture: I420Frame
+            switch source {
+            case let .scene(base):
+                let scene = scenes[size.width] ?? SyntheticScene(width: size.width, height: size.height, fps: fps,
+                                                                 noise: base.noise * size.width / max(width, 1))
+                scenes[size.width] = scene
+                picture = scene.frame(frameIndex)
+            case let .frames(clip):
+                guard !clip.isEmpty else { return }
+                // The clip plays forwards then backwards (no jump at the loop point).
+                let period = max(1, 2 * clip.count - 2)
+                let phase = frameIndex % period
+                var frame = clip[phase < clip.count ? phase : period - phase]
+                if frame.width != size.width || frame.height != size.height {
+                    frame = try frame.scaled(width: size.width, height: size.height, filter: .box)
+                }
+                picture = frame
+            }
+            let frames = try encoder.encode(picture, forceKeyframe: keyframeRequested)
             keyframeRequested = false
             let encodedBytes = frames.reduce(0) { $0 + $1.bytes.count }
             rateAdjuster.record(bytes: encodedBytes, target: sendBitrate, at: now.microseconds)
@@ -373,7 +388,16 @@ public enum PublisherVideo: Sendable {
     /// scene drawn at that size as a camera pipeline would scale it), packetized per RFC 7741;
     /// a PLI or FIR forces a keyframe. VP8 only for now (the
     /// offer is VP8); another codec falls back to `.paced`.
-    case encoded(codec: VideoCodec, width: Int, height: Int, source: SyntheticScene)
+    case encoded(codec: VideoCodec, width: Int, height: Int, source: VideoSource)
+}
+
+/// The pictures a simulated publisher captures.
+public enum VideoSource: Sendable {
+    /// The built-in scene, drawn at each rung's size.
+    case scene(SyntheticScene)
+    /// Decoded frames (e.g. from a Y4M file), looped forwards and backwards, scaled with libyuv's
+    /// box filter to each rung's size.
+    case frames([I420Frame])
 }
 
 public enum SimulatedPeerError: Error, Sendable { case badAnswer }

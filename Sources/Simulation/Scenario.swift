@@ -134,6 +134,9 @@ public struct Scenario: Decodable, Sendable {
 
     public var durationS: Double
     public var seed: UInt64 = 1
+    /// At most this many frames of a `file` source are loaded (a 720p frame is 1.4 MB).
+    public static let maxClipFrames = 150
+
     /// What the publisher sends.
     public enum Source: Sendable, Equatable {
         /// `{synthetic: scene}` (or `talking-head`): the built-in moving scene (`Media.SyntheticScene`:
@@ -141,6 +144,9 @@ public struct Scenario: Decodable, Sendable {
         case scene
         /// `{synthetic: paced}`: packets of the target size per frame, no codec (fast).
         case paced
+        /// `{file: clip.y4m}`: a Y4M clip (4:2:0, relative to the scenario file), looped; the
+        /// first `Scenario.maxClipFrames` frames are used.
+        case file(String)
     }
     public var source = Source.scene
     public var publisher = Publisher()
@@ -202,8 +208,7 @@ public struct Scenario: Decodable, Sendable {
             case ("synthetic", "paced"): source = .paced
             case ("synthetic", _):
                 throw DecodingError.dataCorruptedError(forKey: .source, in: c, debugDescription: "expected synthetic: scene, talking-head or paced, found \(name)")
-            case ("file", _):
-                throw DecodingError.dataCorruptedError(forKey: .source, in: c, debugDescription: "Y4M file sources are not supported yet (use synthetic: scene)")
+            case ("file", _): source = .file(name)
             default:
                 throw DecodingError.dataCorruptedError(forKey: .source, in: c, debugDescription: "expected synthetic or file, found \(kind)")
             }

@@ -97,6 +97,25 @@ public enum ScenarioRunner {
 
         // Publishers share one host (one uplink: RFC 8867 5.2/5.8 put several flows through one
         // bottleneck); each publishes into its own room, watched by `subscribers` subscribers.
+        let video: PublisherVideo
+        switch s.source {
+        case .paced: video = .paced
+        case .scene:
+            video = .encoded(codec: .vp8, width: s.publisher.width, height: s.publisher.height,
+                             source: .scene(SyntheticScene(width: s.publisher.width, height: s.publisher.height,
+                                                           fps: s.publisher.fps, noise: 4)))
+        case let .file(name):
+            let path = name.hasPrefix("/") ? name : s.directory + "/" + name
+            var frames: [I420Frame] = []
+            do {
+                let reader = try Y4MReader(path: path)
+                while frames.count < Scenario.maxClipFrames, let frame = try reader.nextFrame() { frames.append(frame) }
+            } catch {
+                throw ScenarioError(message: "\(path): \(error)")
+            }
+            guard !frames.isEmpty else { throw ScenarioError(message: "\(path): no frames") }
+            video = .encoded(codec: .vp8, width: s.publisher.width, height: s.publisher.height, source: .frames(frames))
+        }
         let count = max(1, min(s.publishers, 16))
         var publishers: [SimulatedPeer] = []
         var subscribers: [[SimulatedPeer]] = []
@@ -106,10 +125,7 @@ public enum ScenarioRunner {
                 role: .publisher, address: TransportAddress(ipv4: "10.0.1.1", port: UInt16(4000 + p))!,
                 name: "pub\(p + 1)", sendBitrate: s.publisher.startKbps * 1000, fps: s.publisher.fps,
                 estimation: true, maxBitrate: s.publisher.maxKbps * 1000,
-                video: s.source == .paced ? .paced
-                    : .encoded(codec: .vp8, width: s.publisher.width, height: s.publisher.height,
-                               source: SyntheticScene(width: s.publisher.width, height: s.publisher.height,
-                                                      fps: s.publisher.fps, noise: 4)),
+                video: video,
                 certificate: try DTLSCertificate.generate(commonName: "pub", unixTime: start))
             try publisher.apply(answer: node.createSession(role: .publisher, room: room, variant: .original,
                                                            offer: publisher.offer(), now: .zero).answer, now: .zero)

@@ -1,4 +1,5 @@
 import Foundation
+import Media
 import Simulation
 import Testing
 
@@ -107,6 +108,33 @@ import Testing
         #expect(one.meanKbps > 2 * two.meanKbps)
         #expect(r.rows.last?.flowEstimatesKbps.count == 2)
         #expect(r.csv.hasPrefix("time_s,capacity_kbps,estimate_kbps,sent_kbps,delivered_kbps,queue_delay_ms,losses,remb_kbps,estimate1_kbps,estimate2_kbps\n"))
+    }
+
+    @Test func y4mClipIsEncodedAndLooped() throws {
+        let clip = NSTemporaryDirectory() + "clip-\(UUID().uuidString).y4m"
+        let scene = SyntheticScene(width: 160, height: 90, fps: 15)
+        let bytes = try Y4MWriter.serialize(header: Y4MHeader(width: 160, height: 90, frameRate: Y4MRatio(15, 1)),
+                                            frames: (0..<8).map { scene.frame($0) })
+        try Data(bytes).write(to: URL(fileURLWithPath: clip))
+        let path = try write("""
+            duration_s: 3
+            source: {file: \(clip)}
+            publisher: {codec: vp8, width: 160, height: 90, fps: 15, start_kbps: 150}
+            uplink: {capacity_kbps: 1000, delay_ms: 20, queue_ms: 200}
+            """)
+        let r = try ScenarioRunner.run(try Scenario.load(path: path), name: "clip")
+        // 45 frames from an 8-frame clip: it loops.
+        #expect(r.summary.framesSent >= 40 && r.summary.framesReceived >= 30)
+    }
+
+    @Test func missingClipNamesTheFile() throws {
+        let path = try write("duration_s: 1\nsource: {file: no-such-clip.y4m}\nuplink: {capacity_kbps: 100}\n")
+        let s = try Scenario.load(path: path)
+        #expect {
+            try ScenarioRunner.run(s, name: "t")
+        } throws: { error in
+            "\(error)".contains("no-such-clip.y4m")
+        }
     }
 
     @Test func unreadableTraceNamesTheFile() throws {
