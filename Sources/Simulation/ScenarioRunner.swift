@@ -204,7 +204,7 @@ public enum ScenarioRunner {
             estimateErrorP50: percentile(rows.filter { $0.timeS > 5 }.compactMap { r in
                 r.capacityKbps.flatMap { $0 > 0 && $0 < 100_000 ? abs(r.estimateKbps - $0) / $0 : nil }
             }, 0.5),
-            rampupS: s.uplink.steps.isEmpty ? [] : rampups(rows),
+            rampupS: s.uplink.steps.isEmpty ? [] : rampups(rows, limitKbps: Double(s.publisher.maxKbps * count)),
             dropResponseS: s.uplink.steps.isEmpty ? [] : dropResponses(rows),
             framesSent: publishers.reduce(0) { $0 + $1.framesSent },
             framesReceived: subscribers.reduce(0) { $0 + ($1.first?.framesReceived ?? 0) },
@@ -254,14 +254,17 @@ public enum ScenarioRunner {
     }
 
     /// Seconds from each increase of capacity until the estimate first reaches 90 % of it.
-    static func rampups(_ rows: [TimeseriesRow]) -> [Double?] {
+    /// The goal is 90 % of the new capacity, or of what the publishers may send at most
+    /// (`max_kbps` × publishers) when that is lower.
+    static func rampups(_ rows: [TimeseriesRow], limitKbps: Double = .infinity) -> [Double?] {
         var result: [Double?] = []
         var previous: Double?
         for (i, r) in rows.enumerated() {
             guard let cap = r.capacityKbps else { continue }
             if let p = previous, cap > p * 1.2, cap < 100_000 {
-                let hit = rows[i...].first { $0.estimateKbps >= 0.9 * cap || ($0.capacityKbps ?? cap) < cap * 0.95 }
-                if let hit, hit.estimateKbps >= 0.9 * cap { result.append(hit.timeS - r.timeS + 0.2) } else { result.append(nil) }
+                let goal = 0.9 * min(cap, limitKbps)
+                let hit = rows[i...].first { $0.estimateKbps >= goal || ($0.capacityKbps ?? cap) < cap * 0.95 }
+                if let hit, hit.estimateKbps >= goal { result.append(hit.timeS - r.timeS + 0.2) } else { result.append(nil) }
             }
             previous = cap
         }
