@@ -66,11 +66,20 @@ public struct VP8Packetizer: Sendable, Hashable {
     /// starting at `sequenceNumber` (advanced past the last one used).
     public mutating func packets(for frame: EncodedFrame, payloadType: UInt8, ssrc: UInt32,
                                  sequenceNumber: inout UInt16) -> [RTPPacket] {
-        packetize(frame.bytes).map { piece in
+        packetize(frame.bytes).rtpPackets(payloadType: payloadType, ssrc: ssrc, timestamp: frame.rtpTimestamp,
+                                          sequenceNumber: &sequenceNumber)
+    }
+}
+
+extension [VideoRTPPayload] {
+    /// The payloads of one frame in RTP packets with consecutive sequence numbers starting at
+    /// `sequenceNumber` (advanced past the last one used), all with the frame's timestamp.
+    public func rtpPackets(payloadType: UInt8, ssrc: UInt32, timestamp: UInt32,
+                           sequenceNumber: inout UInt16) -> [RTPPacket] {
+        map { piece in
             defer { sequenceNumber = sequenceNumber &+ 1 }
             return RTPPacket(header: RTPHeader(marker: piece.marker, payloadType: payloadType,
-                                               sequenceNumber: sequenceNumber,
-                                               timestamp: frame.rtpTimestamp, ssrc: ssrc),
+                                               sequenceNumber: sequenceNumber, timestamp: timestamp, ssrc: ssrc),
                              payload: piece.payload)
         }
     }

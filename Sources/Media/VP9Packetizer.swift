@@ -81,13 +81,8 @@ public struct VP9Packetizer: Sendable, Hashable {
     /// the last packet (the end of the picture, RFC 9628 §4.1).
     public mutating func packets(for frame: EncodedFrame, payloadType: UInt8, ssrc: UInt32,
                                  sequenceNumber: inout UInt16) -> [RTPPacket] {
-        packetize(frame.bytes, isKeyframe: frame.isKeyframe, width: frame.width, height: frame.height).map { piece in
-            defer { sequenceNumber = sequenceNumber &+ 1 }
-            return RTPPacket(header: RTPHeader(marker: piece.marker, payloadType: payloadType,
-                                               sequenceNumber: sequenceNumber,
-                                               timestamp: frame.rtpTimestamp, ssrc: ssrc),
-                             payload: piece.payload)
-        }
+        packetize(frame.bytes, isKeyframe: frame.isKeyframe, width: frame.width, height: frame.height)
+            .rtpPackets(payloadType: payloadType, ssrc: ssrc, timestamp: frame.rtpTimestamp, sequenceNumber: &sequenceNumber)
     }
 }
 
