@@ -113,6 +113,7 @@ private func input(_ frame: EncodedFrame, arrival: Instant = .zero) -> VideoPipe
         #expect(stats.counters.decodeErrors == 0 && stats.counters.keyframeRequests == 0)
         #expect(stats.counters.stagesExited == 3)
         #expect(stats.decode.samples == 60 && stats.process.samples == 60 && stats.encode.samples == 60)
+        #expect(stats.decodeWork.samples == 60 && stats.processWork.samples == 60 && stats.encodeWork.samples == 60)
         #expect(collector.requests.isEmpty)
     }
 

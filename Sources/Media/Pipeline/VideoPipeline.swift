@@ -235,7 +235,9 @@ public final class VideoPipeline: @unchecked Sendable {
         return stats.read { record in
             VideoPipelineStatistics(counters: record.counters, decode: record.decode.summary,
                                     process: record.process.summary, encode: record.encode.summary,
-                                    total: record.total.summary, bitrateKbps: bitrate)
+                                    total: record.total.summary, decodeWork: record.decodeWork.summary,
+                                    processWork: record.processWork.summary, encodeWork: record.encodeWork.summary,
+                                    bitrateKbps: bitrate)
         }
     }
 

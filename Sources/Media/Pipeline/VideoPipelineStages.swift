@@ -56,6 +56,7 @@ final class DecodeStage: @unchecked Sendable {
             if !requested || skippedSinceRequest >= Self.repeatRequestAfter { ask(lastReason) }
             return
         }
+        let started = clock()
         do {
             let frames = try decoder.decode(item.value.bytes, timestamp: item.value.timestamp)
             awaitingKeyframe = false
@@ -69,6 +70,7 @@ final class DecodeStage: @unchecked Sendable {
                 record.counters.framesDecoded += frames.count
                 record.counters.processorDrops += evicted
                 record.decode.record(end - item.enqueued)
+                record.decodeWork.record(end - started)
             }
         } catch {
             stats.update { $0.counters.decodeErrors += 1 }
@@ -144,6 +146,7 @@ final class ProcessStage: @unchecked Sendable {
     }
 
     private func handle(_ items: ArraySlice<Stamped<I420Frame>>, width: Int, height: Int) {
+        let started = clock()
         var errors = 0
         if configuredSize.map({ $0.width != width || $0.height != height }) ?? true {
             do {
@@ -168,13 +171,13 @@ final class ProcessStage: @unchecked Sendable {
             }
         }
         if !onTime.isEmpty {
-            let started = clock()
+            let runStarted = clock()
             do {
                 let frames = try processor.process(onTime.map { items[$0].value }, stream: stream)
                 guard frames.count == onTime.count else {
                     throw FrameProcessorError.failed("\(processor.name) returned \(frames.count) frames for \(onTime.count)")
                 }
-                let perFrame = Double((clock() - started).microseconds) / Double(onTime.count)
+                let perFrame = Double((clock() - runStarted).microseconds) / Double(onTime.count)
                 averageMicros = averageMicros.map { 0.8 * $0 + 0.2 * perFrame } ?? perFrame
                 for (index, frame) in zip(onTime, frames) { results.append((index, frame, false)) }
             } catch {
@@ -206,7 +209,9 @@ final class ProcessStage: @unchecked Sendable {
             }
             latencies.append(end - item.enqueued)
         }
+        let work = (clock() - started) / max(1, items.count)
         stats.update { record in
+            for _ in items { record.processWork.record(work) }
             record.counters.framesProcessed += processed
             record.counters.deadlineFallbacks += lateCount
             record.counters.processorErrors += errors + lost
@@ -273,6 +278,7 @@ final class EncodeStage: @unchecked Sendable {
         }
         let frame = item.value.frame
         let encoded: [EncodedFrame]
+        let started = clock()
         do {
             let encoder = try prepareEncoder(width: frame.width, height: frame.height, bitrateKbps: bitrate)
             encoded = try encoder.encode(frame, forceKeyframe: keyframe)
@@ -293,6 +299,7 @@ final class EncodeStage: @unchecked Sendable {
             record.counters.keyframesOutput += encoded.filter(\.isKeyframe).count
             record.counters.bytesOutput += encoded.reduce(0) { $0 + $1.bytes.count }
             record.encode.record(end - item.enqueued)
+            record.encodeWork.record(end - started)
             if !encoded.isEmpty { record.total.record(end - item.arrival) }
         }
     }

@@ -43,13 +43,17 @@ public struct VideoPipelineCounters: Sendable, Hashable {
 ///
 /// A stage's latency runs from when a frame entered that stage's input queue to when the stage
 /// handed its result on, so it includes the wait in the queue; `total` runs from the frame's
-/// arrival (as given to `submit`) to its output callback.
+/// arrival (as given to `submit`) to its output callback. The `…Work` summaries time the
+/// stage's own work per frame (decode call, processor or cheap path, encode call), without queues.
 public struct VideoPipelineStatistics: Sendable, Hashable {
     public var counters: VideoPipelineCounters
     public var decode: LatencySummary
     public var process: LatencySummary
     public var encode: LatencySummary
     public var total: LatencySummary
+    public var decodeWork: LatencySummary
+    public var processWork: LatencySummary
+    public var encodeWork: LatencySummary
     /// The encoder's target now.
     public var bitrateKbps: Int
 }
@@ -61,11 +65,17 @@ struct VideoPipelineRecord: Sendable {
     var process: LatencySamples
     var encode: LatencySamples
     var total: LatencySamples
+    var decodeWork: LatencySamples
+    var processWork: LatencySamples
+    var encodeWork: LatencySamples
 
     init(samples: Int) {
         decode = LatencySamples(capacity: samples)
         process = LatencySamples(capacity: samples)
         encode = LatencySamples(capacity: samples)
         total = LatencySamples(capacity: samples)
+        decodeWork = LatencySamples(capacity: samples)
+        processWork = LatencySamples(capacity: samples)
+        encodeWork = LatencySamples(capacity: samples)
     }
 }
