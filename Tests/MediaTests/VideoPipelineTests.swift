@@ -211,12 +211,15 @@ private func input(_ frame: EncodedFrame, arrival: Instant = .zero) -> VideoPipe
         second.stop()
         #expect(second.statistics.counters.stagesExited == 3)
 
-        // Never started: stop and deinit do nothing.
+        // Never started: `wait` does not block, stop and deinit do nothing.
         let idle = try VideoPipeline(configuration: .init(), processor: BicubicProcessor(), clock: clock.read,
                                      output: collector.output)
         idle.submit(input(encodedScene[0]))
+        #expect(!idle.wait { $0.framesOutput > 0 })
         idle.stop()
-        #expect(idle.statistics.counters.stagesExited == 0)
+        #expect(!idle.wait { $0.framesOutput > 0 })
+        #expect(idle.statistics.counters.stagesExited == 3)
+        #expect(idle.statistics.counters.framesDecoded == 0)
     }
 
     @Test func corruptFrameIsCountedAndTheStreamResumesAtTheNextKeyframe() throws {

@@ -23,10 +23,14 @@ public import SansIO
 /// Callbacks run on the pipeline's threads: `output` on the encoder thread (in order),
 /// `keyframeRequest` on the decoder thread. They must not call `stop` or `finish`.
 ///
-/// `@unchecked Sendable`: its mutable state is the three queues and two `ConditionLock`s (each
-/// guarded by its own mutex) and `threads`, which only `start`, `stop`, `finish` touch, under
-/// `lifecycle`. The processor, decoder and encoder belong to the stage objects, each used only
-/// by its own thread between `start` and the join in `stop`/`finish`.
+/// `start`, `stop` and `finish` belong to the owner: call them from one thread at a time (and
+/// never from a callback or a pipeline thread, which they would join). Everything else may be
+/// called from any thread.
+///
+/// `@unchecked Sendable`: its mutable state is the three queues and three `ConditionLock`s (each
+/// guarded by its own mutex), and `threads`, which only `start`, `stop` and `finish` touch (one
+/// thread at a time, as above). The processor, decoder and encoder belong to the stage objects,
+/// each used only by its own thread between `start` and the join in `stop`/`finish`.
 public final class VideoPipeline: @unchecked Sendable {
     public typealias Clock = @Sendable () -> Instant
 
@@ -195,6 +199,8 @@ public final class VideoPipeline: @unchecked Sendable {
             guard let thread = StageThread(body) else {
                 threads = started
                 stop()
+                let missing = bodies.count - started.count
+                stats.update { $0.counters.stagesExited += missing }
                 return false
             }
             started.append(thread)
@@ -242,10 +248,12 @@ public final class VideoPipeline: @unchecked Sendable {
     }
 
     /// Blocks until `condition` holds for the counters (true) or every stage thread has exited
-    /// without it holding (false). For tests and benchmarks; never call it from a callback.
+    /// without it holding (false); before `start` it only checks. For tests and benchmarks;
+    /// never call it from a callback.
     @discardableResult
     public func wait(until condition: (VideoPipelineCounters) -> Bool) -> Bool {
-        stats.wait { record -> Bool? in
+        if lifecycle.read({ $0 == .created }) { return stats.read { condition($0.counters) } }
+        return stats.wait { record -> Bool? in
             if condition(record.counters) { return true }
             return record.counters.stagesExited >= 3 ? false : nil
         }
@@ -276,6 +284,9 @@ public final class VideoPipeline: @unchecked Sendable {
         }
         if wasRunning {
             for thread in threads { thread.join() }
+        } else {
+            // Never started: no thread will report, so `wait` must not wait for one.
+            stats.update { $0.counters.stagesExited = 3 }
         }
         threads = []
     }

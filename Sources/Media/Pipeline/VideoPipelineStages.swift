@@ -187,8 +187,8 @@ final class ProcessStage: @unchecked Sendable {
             }
         }
         results.sort { $0.index < $1.index }
-        var evicted = 0, processed = 0, lost = 0
-        var latencies: [Duration] = []
+        var ready: [(item: Stamped<I420Frame>, picture: ProcessedPicture)] = []
+        var processed = 0, lost = 0
         for result in results {
             let item = items[result.index]
             var picture = result.frame
@@ -202,14 +202,17 @@ final class ProcessStage: @unchecked Sendable {
                 continue
             }
             if !result.fallback { processed += 1 }
-            let end = clock()
-            if output.push(Stamped(value: ProcessedPicture(frame: picture, usedFallback: result.fallback),
-                                   arrival: item.arrival, enqueued: end)) {
-                evicted += 1
-            }
-            latencies.append(end - item.enqueued)
+            ready.append((item, ProcessedPicture(frame: picture, usedFallback: result.fallback)))
         }
-        let work = (clock() - started) / max(1, items.count)
+        // Timed before handing on: on one core the encoder thread, woken by the push, may run
+        // before this one resumes.
+        let end = clock()
+        let work = (end - started) / max(1, items.count)
+        var evicted = 0
+        for (item, picture) in ready where output.push(Stamped(value: picture, arrival: item.arrival, enqueued: end)) {
+            evicted += 1
+        }
+        let latencies = ready.map { end - $0.item.enqueued }
         stats.update { record in
             for _ in items { record.processWork.record(work) }
             record.counters.framesProcessed += processed

@@ -33,7 +33,8 @@ public struct VideoPipelineCounters: Sendable, Hashable {
     public var keyframesOutput = 0
     /// Bytes of compressed output.
     public var bytesOutput = 0
-    /// The stage threads that have returned (3 once the pipeline has stopped or finished).
+    /// The stage threads that have returned (3 once the pipeline has stopped or finished, and
+    /// when it was stopped without being started).
     public var stagesExited = 0
 
     public init() {}
