@@ -143,10 +143,14 @@ private func input(_ frame: EncodedFrame, arrival: Instant = .zero) -> VideoPipe
         #expect(stats.inputDrops == 0)
         #expect(stats.framesProcessed == 1)
         #expect(stats.deadlineFallbacks == 2)
-        #expect(stats.framesOutput == 3)
+        // Frames 0, 8 and 9 go to an encoder queue of two: when the encoder thread has not taken
+        // frame 0 yet as 9 arrives, 0 is evicted in turn.
+        #expect(stats.framesOutput + stats.encoderDrops == 3)
+        #expect(stats.encoderDrops <= 1)
         let outputs = collector.frames
-        #expect(outputs.map(\.usedFallback) == [false, true, true])
-        #expect(outputs.map(\.frame.rtpTimestamp) == [0, 8, 9].map { encodedScene[$0].rtpTimestamp })
+        let timestamps = [0, 8, 9].map { encodedScene[$0].rtpTimestamp }
+        #expect(outputs.map(\.frame.rtpTimestamp) == Array(timestamps.suffix(outputs.count)))
+        #expect(outputs.map(\.usedFallback) == Array([false, true, true].suffix(outputs.count)))
         #expect(outputs.allSatisfy { $0.frame.width == 1280 && $0.frame.height == 720 })
         // The fallback pictures decode at full size.
         let decoder = try VideoDecoder(codec: .vp8)
