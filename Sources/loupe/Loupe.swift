@@ -5,7 +5,7 @@ struct Loupe: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "loupe",
         abstract: "Loupe, a real-time WebRTC media node.",
-        subcommands: [Serve.self, Simulate.self, Degrade.self, Restore.self, SelfCheck.self, Cert.self, SDP.self,
+        subcommands: [Serve.self, Simulate.self, Degrade.self, Restore.self, Bench.self, SelfCheck.self, Cert.self, SDP.self,
                       Version.self])
 }
 
