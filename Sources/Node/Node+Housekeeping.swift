@@ -7,7 +7,11 @@ extension Node {
     func housekeeping(now: Instant) -> [Transmit] {
         var out: [Transmit] = []
         var gone: [PeerSession] = []
-        for session in sessions.values {
+        // In a stable order (a dictionary's order changes from process to process): what the
+        // tick sends, and so every later timing, must not depend on hashing (simulations
+        // replay byte for byte).
+        let ordered = sessions.values.sorted { $0.id < $1.id }
+        for session in ordered {
             let timers = session.transport.handleTimeout(now: now)
             if let address = session.remoteAddress {
                 out += timers.responses.map { Transmit(bytes: $0, to: address) }
@@ -24,7 +28,7 @@ extension Node {
 
         guard let due = nextHousekeeping, now >= due else { return out }
         nextHousekeeping = sessions.isEmpty ? nil : now + Node.tick
-        for session in sessions.values where session.state == .connected {
+        for session in ordered where session.state == .connected && sessions[session.id] != nil {
             guard let address = session.remoteAddress else { continue }
             if session.role == .publisher {
                 out += publisherTick(session, address: address, now: now)
@@ -43,7 +47,7 @@ extension Node {
         var out: [Transmit] = []
         var feedback: [RTCPPacket] = []
         let rtt = session.rtt
-        for track in session.tracks.values {
+        for (_, track) in session.tracks.sorted(by: { $0.key < $1.key }) {
             guard let ssrc = track.mediaSSRC else { continue }
             let lost = track.nacks.due(now: now, rtt: rtt)
             if !lost.isEmpty {
