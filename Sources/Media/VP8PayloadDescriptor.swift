@@ -29,6 +29,22 @@ public struct VP8PayloadDescriptor: Sendable, Hashable {
             case .long(let v): v & 0x7FFF
             }
         }
+
+        /// Its size on the wire: 1 octet (M = 0) or 2 (M = 1), the same in VP8 and VP9 descriptors.
+        public var size: Int {
+            if case .short = self { return 1 }
+            return 2
+        }
+
+        /// Appends the 1 or 2 octets (M bit set on the long form).
+        public func write(to out: inout [UInt8]) {
+            switch self {
+            case .short(let v): out.append(v & 0x7F)
+            case .long(let v):
+                out.append(0x80 | UInt8(truncatingIfNeeded: (v >> 8) & 0x7F))
+                out.append(UInt8(truncatingIfNeeded: v))
+            }
+        }
     }
 
     /// N: the frame is not used as a reference by any other frame.
@@ -70,11 +86,7 @@ public struct VP8PayloadDescriptor: Sendable, Hashable {
     public var size: Int {
         guard hasExtension else { return 1 }
         var n = 2
-        switch pictureID {
-        case .short?: n += 1
-        case .long?: n += 2
-        case nil: break
-        }
+        n += pictureID?.size ?? 0
         if tl0PicIndex != nil { n += 1 }
         if temporalLayerID != nil || keyIndex != nil { n += 1 }
         return n
@@ -90,13 +102,7 @@ public struct VP8PayloadDescriptor: Sendable, Hashable {
         let k = keyIndex != nil
         out.append((pictureID != nil ? 0x80 : 0) | (tl0PicIndex != nil ? 0x40 : 0) | (t ? 0x20 : 0)
                    | (k ? 0x10 : 0))
-        switch pictureID {
-        case .short(let v)?: out.append(v & 0x7F)
-        case .long(let v)?:
-            out.append(0x80 | UInt8(truncatingIfNeeded: (v >> 8) & 0x7F))
-            out.append(UInt8(truncatingIfNeeded: v))
-        case nil: break
-        }
+        pictureID?.write(to: &out)
         if let tl0PicIndex { out.append(tl0PicIndex) }
         if t || k {
             out.append(((temporalLayerID ?? 0) & 0x03) << 6 | (layerSync ? 0x20 : 0) | ((keyIndex ?? 0) & 0x1F))

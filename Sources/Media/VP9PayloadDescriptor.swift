@@ -101,11 +101,7 @@ public struct VP9PayloadDescriptor: Sendable, Hashable {
     /// Serialized size in bytes.
     public var size: Int {
         var n = 1
-        switch pictureID {
-        case .short?: n += 1
-        case .long?: n += 2
-        case nil: break
-        }
+        n += pictureID?.size ?? 0
         if layerIndices != nil { n += 1 }
         if writesTL0PicIndex { n += 1 }
         n += writtenReferences.count
@@ -121,13 +117,7 @@ public struct VP9PayloadDescriptor: Sendable, Hashable {
                    | (layerIndices != nil ? 0x20 : 0) | (isFlexibleMode ? 0x10 : 0)
                    | (startsLayerFrame ? 0x08 : 0) | (endsLayerFrame ? 0x04 : 0)
                    | (scalabilityStructure != nil ? 0x02 : 0) | (isNotReferenceForUpperSpatialLayers ? 0x01 : 0))
-        switch pictureID {
-        case .short(let v)?: out.append(v & 0x7F)
-        case .long(let v)?:
-            out.append(0x80 | UInt8(truncatingIfNeeded: (v >> 8) & 0x7F))
-            out.append(UInt8(truncatingIfNeeded: v))
-        case nil: break
-        }
+        pictureID?.write(to: &out)
         if let layerIndices { out.append(layerIndices.octet) }
         if writesTL0PicIndex { out.append(tl0PicIndex ?? 0) }
         let references = writtenReferences
