@@ -21,11 +21,12 @@ public struct Scenario: Decodable, Sendable {
         public var fps = 30
         public var startKbps = 300
         public var maxKbps = 5000
-        enum CodingKeys: String, CodingKey {
+        enum CodingKeys: String, CodingKey, CaseIterable {
             case codec, width, height, fps, startKbps = "start_kbps", maxKbps = "max_kbps"
         }
         public init() {}
         public init(from d: any Decoder) throws {
+            try rejectUnknownKeys(in: d, CodingKeys.self)
             let c = try d.container(keyedBy: CodingKeys.self)
             codec = try c.decodeIfPresent(String.self, forKey: .codec) ?? codec
             width = try c.decodeIfPresent(Int.self, forKey: .width) ?? width
@@ -39,7 +40,13 @@ public struct Scenario: Decodable, Sendable {
     public struct Step: Decodable, Sendable {
         public var atS: Double
         public var kbps: Double
-        enum CodingKeys: String, CodingKey { case atS = "at_s", kbps }
+        enum CodingKeys: String, CodingKey, CaseIterable { case atS = "at_s", kbps }
+        public init(from d: any Decoder) throws {
+            try rejectUnknownKeys(in: d, CodingKeys.self)
+            let c = try d.container(keyedBy: CodingKeys.self)
+            atS = try c.decode(Double.self, forKey: .atS)
+            kbps = try c.decode(Double.self, forKey: .kbps)
+        }
     }
 
     public struct Link: Decodable, Sendable {
@@ -56,7 +63,7 @@ public struct Scenario: Decodable, Sendable {
         /// Open-loop competing traffic sharing the queue: `{kbps, packet_size: 1200, start_s: 0,
         /// on_s, off_s}` (constant without on_s).
         public var crossTraffic: Cross?
-        enum CodingKeys: String, CodingKey {
+        enum CodingKeys: String, CodingKey, CaseIterable {
             case capacityKbps = "capacity_kbps", steps, trace, delayMs = "delay_ms", jitterMs = "jitter_ms"
             case loss, queueMs = "queue_ms", gilbertElliott = "gilbert_elliott", crossTraffic = "cross_traffic"
         }
@@ -66,8 +73,9 @@ public struct Scenario: Decodable, Sendable {
             public var r: Double
             public var lossInBad = 1.0
             public var lossInGood = 0.0
-            enum CodingKeys: String, CodingKey { case p, r, lossInBad = "loss_in_bad", lossInGood = "loss_in_good" }
+            enum CodingKeys: String, CodingKey, CaseIterable { case p, r, lossInBad = "loss_in_bad", lossInGood = "loss_in_good" }
             public init(from d: any Decoder) throws {
+                try rejectUnknownKeys(in: d, CodingKeys.self)
                 let c = try d.container(keyedBy: CodingKeys.self)
                 p = try c.decode(Double.self, forKey: .p)
                 r = try c.decode(Double.self, forKey: .r)
@@ -86,10 +94,11 @@ public struct Scenario: Decodable, Sendable {
             public var startS = 0.0
             public var onS: Double?
             public var offS = 0.0
-            enum CodingKeys: String, CodingKey {
+            enum CodingKeys: String, CodingKey, CaseIterable {
                 case kbps, packetSize = "packet_size", startS = "start_s", onS = "on_s", offS = "off_s"
             }
             public init(from d: any Decoder) throws {
+                try rejectUnknownKeys(in: d, CodingKeys.self)
                 let c = try d.container(keyedBy: CodingKeys.self)
                 kbps = try c.decode(Double.self, forKey: .kbps)
                 packetSize = try c.decodeIfPresent(Int.self, forKey: .packetSize) ?? 1200
@@ -109,6 +118,7 @@ public struct Scenario: Decodable, Sendable {
         }
         public init() {}
         public init(from d: any Decoder) throws {
+            try rejectUnknownKeys(in: d, CodingKeys.self)
             let c = try d.container(keyedBy: CodingKeys.self)
             capacityKbps = try c.decodeIfPresent(Double.self, forKey: .capacityKbps)
             steps = try c.decodeIfPresent([Step].self, forKey: .steps) ?? []
@@ -163,16 +173,24 @@ public struct Scenario: Decodable, Sendable {
         public var publisher: Int
         public var atS: Double
         public var resumeS: Double
-        enum CodingKeys: String, CodingKey { case publisher, atS = "at_s", resumeS = "resume_s" }
+        enum CodingKeys: String, CodingKey, CaseIterable { case publisher, atS = "at_s", resumeS = "resume_s" }
+        public init(from d: any Decoder) throws {
+            try rejectUnknownKeys(in: d, CodingKeys.self)
+            let c = try d.container(keyedBy: CodingKeys.self)
+            publisher = try c.decode(Int.self, forKey: .publisher)
+            atS = try c.decode(Double.self, forKey: .atS)
+            resumeS = try c.decode(Double.self, forKey: .resumeS)
+        }
     }
     /// The folder the scenario file is in (traces are relative to it).
     public var directory = "."
 
-    enum CodingKeys: String, CodingKey {
+    enum CodingKeys: String, CodingKey, CaseIterable {
         case durationS = "duration_s", seed, source, publisher, uplink, downlink, subscribers, publishers, pauses
     }
 
     public init(from d: any Decoder) throws {
+        try rejectUnknownKeys(in: d, CodingKeys.self)
         let c = try d.container(keyedBy: CodingKeys.self)
         durationS = try c.decode(Double.self, forKey: .durationS)
         guard durationS > 0, durationS <= 3600 else {
@@ -235,6 +253,25 @@ public struct Scenario: Decodable, Sendable {
     }
 }
 
+/// A key the scenario format does not know is an error (a misspelt `delay_msec` would otherwise
+/// silently mean 0 ms).
+private struct AnyKey: CodingKey {
+    var stringValue: String
+    var intValue: Int? { nil }
+    init(stringValue: String) { self.stringValue = stringValue }
+    init?(intValue: Int) { nil }
+}
+
+private func rejectUnknownKeys<K: CodingKey & CaseIterable>(in d: any Decoder, _: K.Type) throws {
+    let known = Set(K.allCases.map(\.stringValue))
+    let c = try d.container(keyedBy: AnyKey.self)
+    if let unknown = c.allKeys.first(where: { !known.contains($0.stringValue) }) {
+        throw DecodingError.dataCorrupted(.init(
+            codingPath: d.codingPath + [unknown],
+            debugDescription: "unknown key (expected one of \(K.allCases.map(\.stringValue).joined(separator: ", ")))"))
+    }
+}
+
 public struct ScenarioError: Error, CustomStringConvertible, Sendable {
     public var message: String
     public var description: String { message }
@@ -242,7 +279,10 @@ public struct ScenarioError: Error, CustomStringConvertible, Sendable {
 
 func describe(_ error: DecodingError) -> String {
     func path(_ c: [any CodingKey]) -> String {
-        c.isEmpty ? "(top level)" : c.map { $0.intValue.map { "[\($0)]" } ?? $0.stringValue }.joined(separator: ".")
+        c.isEmpty ? "(top level)" : c.reduce("") { path, key in
+            if let index = key.intValue { return path + "[\(index)]" }
+            return path.isEmpty ? key.stringValue : path + "." + key.stringValue
+        }
     }
     switch error {
     case let .typeMismatch(type, ctx): return "\(path(ctx.codingPath)): expected \(type)"
