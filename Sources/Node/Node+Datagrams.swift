@@ -12,6 +12,10 @@ extension Node {
             out = receive(bytes, from: from, now: now)
         case .timeout:
             out = housekeeping(now: now)
+        case let .processedVideo(track, frame):
+            out = sendProcessed(track: track, frame: frame, now: now)
+        case let .processingNeedsKeyframe(track):
+            out = self.track(id: track).map { requestKeyframe($0, now: now) } ?? []
         }
         scheduleHousekeeping(now: now)
         return counted(out)

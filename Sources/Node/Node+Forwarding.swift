@@ -65,35 +65,52 @@ extension Node {
         }
         track.packets += 1
         track.meter.add(plain.count, now: now)
-        return forward(packet, codec: codec, from: track, now: now)
+        var out = forward(packet, codec: codec, from: track, now: now)
+        if track.processing != nil { out += feedProcessing(packet, track: track, now: now) }
+        return out
     }
 
-    /// Sends one publisher packet to every subscriber stream bound to its track.
+    /// Sends one publisher packet to every subscriber stream bound to its track (restored
+    /// subscribers of a processed track get the rendition instead).
     private func forward(_ packet: RTPPacket, codec: NegotiatedCodec, from track: PublishedTrack,
                          now: Instant) -> [Transmit] {
         var out: [Transmit] = []
         for key in track.receivers {
-            guard let sub = sessions[key.session], sub.state == .connected, let address = sub.remoteAddress,
-                  var stream = sub.streams[safe: key.index],
-                  let theirs = stream.section.codec(named: codec.name) else { continue }
-            let (seq, ts) = stream.rewriter.rewrite(source: packet.header.ssrc, sequence: packet.header.sequenceNumber,
-                                                    timestamp: packet.header.timestamp, now: now)
-            var header = RTPHeader(marker: packet.header.marker, payloadType: theirs.payloadType,
-                                   sequenceNumber: seq, timestamp: ts, ssrc: stream.ssrc)
-            header.headerExtension = extensions(for: sub, section: stream.section, now: now)
-            let plain = RTPPacket(header: header, payload: packet.payload, paddingLength: packet.paddingLength).serialize()
-            stream.buffer?.store(sequence: seq, packet: plain, sentAt: now)
-            stream.packetsSent &+= 1
-            stream.octetsSent &+= UInt32(truncatingIfNeeded: packet.payload.count)
-            stream.meter.add(plain.count, now: now)
-            stream.clockRate = theirs.clockRate
-            sub.streams[key.index] = stream
-            guard let protected = sub.transport.protectRTP(plain) else { continue }
-            if stream.section.extensions.transportCC != 0 { sub.sentWithTransportSequence(size: protected.count, now: now) }
-            counters.rtpPacketsOut += 1
-            out.append(Transmit(bytes: protected, to: address))
+            if let sub = sessions[key.session], receivesRendition(sub, of: track) { continue }
+            if let t = sendMedia(payload: packet.payload, marker: packet.header.marker,
+                                 paddingLength: packet.paddingLength, source: packet.header.ssrc,
+                                 sequence: packet.header.sequenceNumber, timestamp: packet.header.timestamp,
+                                 codec: codec.name, to: key, now: now) {
+                out.append(t)
+            }
         }
         return out
+    }
+
+    /// One RTP packet on a subscriber's stream: its SSRC, its sequence and timestamp line (the
+    /// stream rewriter splices `source` in), its payload type for `codec`, its header
+    /// extensions; kept for retransmission, counted, protected. Nil when the subscriber cannot
+    /// take it (not connected, stream gone, codec not negotiated, no SRTP keys).
+    func sendMedia(payload: [UInt8], marker: Bool, paddingLength: Int, source: UInt32, sequence: UInt16,
+                   timestamp: UInt32, codec: NegotiatedCodec.Name, to key: StreamKey, now: Instant) -> Transmit? {
+        guard let sub = sessions[key.session], sub.state == .connected, let address = sub.remoteAddress,
+              var stream = sub.streams[safe: key.index],
+              let theirs = stream.section.codec(named: codec) else { return nil }
+        let (seq, ts) = stream.rewriter.rewrite(source: source, sequence: sequence, timestamp: timestamp, now: now)
+        var header = RTPHeader(marker: marker, payloadType: theirs.payloadType,
+                               sequenceNumber: seq, timestamp: ts, ssrc: stream.ssrc)
+        header.headerExtension = extensions(for: sub, section: stream.section, now: now)
+        let plain = RTPPacket(header: header, payload: payload, paddingLength: paddingLength).serialize()
+        stream.buffer?.store(sequence: seq, packet: plain, sentAt: now)
+        stream.packetsSent &+= 1
+        stream.octetsSent &+= UInt32(truncatingIfNeeded: payload.count)
+        stream.meter.add(plain.count, now: now)
+        stream.clockRate = theirs.clockRate
+        sub.streams[key.index] = stream
+        guard let protected = sub.transport.protectRTP(plain) else { return nil }
+        if stream.section.extensions.transportCC != 0 { sub.sentWithTransportSequence(size: protected.count, now: now) }
+        counters.rtpPacketsOut += 1
+        return Transmit(bytes: protected, to: address)
     }
 
     /// The header extensions the subscriber negotiated: MID, abs-send-time, transport-wide sequence.
@@ -175,6 +192,10 @@ extension Node {
     private func keyframeRequested(by session: PeerSession, mediaSSRC: UInt32, now: Instant) -> [Transmit] {
         guard let stream = session.streams.first(where: { $0.ssrc == mediaSSRC }),
               let source = stream.source, let track = track(id: source) else { return [] }
+        if receivesRendition(session, of: track) {
+            renditionKeyframeRequested(track, now: now)
+            return []
+        }
         return requestKeyframe(track, now: now)
     }
 
@@ -238,7 +259,9 @@ extension Node {
         guard session.role == .subscriber else { return [] }
         var out: [Transmit] = []
         for stream in session.streams where stream.kind == .video {
-            if let source = stream.source, let track = track(id: source) { out += requestKeyframe(track, now: now) }
+            guard let source = stream.source, let track = track(id: source) else { continue }
+            if receivesRendition(session, of: track) { renditionKeyframeRequested(track, now: now) }
+            out += requestKeyframe(track, now: now)
         }
         return out
     }
@@ -261,6 +284,7 @@ extension Node {
                 track.receivers.append(StreamKey(session: sub.id, index: index))
             }
         }
+        updateProcessing(room: room, now: now)
     }
 
     /// RTCP BYE for everything we send to (or receive for) a session.

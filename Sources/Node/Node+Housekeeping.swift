@@ -32,6 +32,7 @@ extension Node {
             guard let address = session.remoteAddress else { continue }
             if session.role == .publisher {
                 out += publisherTick(session, address: address, now: now)
+                out += processingTick(session, now: now)
                 continue
             }
             session.downlink?.process(now: now)
@@ -54,8 +55,9 @@ extension Node {
                 counters.nacksSent += 1
                 feedback.append(.genericNACK(GenericNACK(senderSSRC: session.rtcpSSRC, mediaSSRC: ssrc, lost: lost)))
             }
-            if track.nacks.needsKeyframe {
+            if track.nacks.needsKeyframe || track.keyframeWanted {
                 track.nacks.needsKeyframe = false
+                track.keyframeWanted = false
                 out += requestKeyframe(track, now: now)
             }
             if track.keyframeRequests.poll(now: now) { out += sendPLI(track, now: now) }

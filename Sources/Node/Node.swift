@@ -18,6 +18,10 @@ public final class Node {
     /// Room name → session IDs in join order (publishers and subscribers).
     var rooms: [String: [String]] = [:]
     var nextHousekeeping: Instant?
+    /// Work for the processing backend, taken by `takeProcessingCommands()`.
+    var processingCommands: [ProcessingCommand] = []
+    /// Rooms whose restored rendition the admin API switched on or off (else the configuration).
+    var processingOverrides: [String: Bool] = [:]
 
     /// How often the node runs its periodic work (NACKs, feedback, reports, deferred PLIs).
     static let tick: Duration = .milliseconds(20)
@@ -201,6 +205,9 @@ public final class Node {
         if rooms[session.room]?.isEmpty == true { rooms[session.room] = nil }
         counters.sessionsEnded += 1
         if session.role == .publisher {
+            for section in session.sections {
+                if let track = session.tracks[section.mid] { processingTrackRemoved(track) }
+            }
             for track in session.tracks.values {
                 for key in track.receivers { sessions[key.session]?.streams[safe: key.index]?.source = nil }
             }

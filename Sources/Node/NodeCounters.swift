@@ -48,6 +48,14 @@ public struct NodeCounters: Sendable, Equatable {
     public var sessionsCreated = 0
     public var sessionsEnded = 0
     public var consentExpired = 0
+    /// Restored rendition: frames assembled and handed to processing, frames the assembler
+    /// dropped (incomplete, missing reference, malformed), frames dropped because the
+    /// processing command queue was full, frames sent back and keyframes asked of the encoder.
+    public var processingFramesIn = 0
+    public var processingFramesDroppedByAssembler = 0
+    public var processingFramesDroppedByQueue = 0
+    public var processingFramesOut = 0
+    public var processingKeyframeRequests = 0
     public var dropped: [DropReason: Int] = [:]
 
     public init() {}

@@ -1,4 +1,5 @@
 public import DTLS
+public import Media
 import SDP
 public import SansIO
 

@@ -52,6 +52,10 @@ final class PublishedTrack {
     var meter = BitrateMeter()
     var packets = 0
     var firSequence: UInt8 = 0
+    /// Ask the publisher for a keyframe at the next tick (a subscriber switched renditions).
+    var keyframeWanted = false
+    /// Set while the track's restored rendition is being produced (see Node+Processing.swift).
+    var processing: TrackProcessing?
 
     init(session: String, section: NegotiatedMediaSection, keyframeInterval: Duration) {
         self.id = "\(session)/\(section.mid)"

@@ -10,14 +10,30 @@ struct AdminRoutes: Sendable {
     func register(on router: Router<BasicRequestContext>) {
         router.get("/api/rooms") { _, _ in
             let rooms = await runtime.rooms()
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-            let data = try encoder.encode(["rooms": rooms])
-            return Response(status: .ok, headers: [.contentType: "application/json"],
-                            body: .init(byteBuffer: ByteBuffer(bytes: data)))
+            var enabled: [String: Bool] = [:]
+            for room in rooms { enabled[room.name] = await runtime.isProcessingEnabled(room: room.name) }
+            let listing = RoomListing(rooms: rooms, processing: await runtime.processingSnapshots(), enabled: enabled)
+            return try json(listing)
+        }
+        // The restored rendition of one room: `{"enabled": true|false}`, or `null` to follow the
+        // configuration again. Answers the room's resulting state.
+        router.put("/api/rooms/:room/processing") { request, context in
+            guard let room = context.parameters.get("room"), !room.isEmpty, room.count <= 128 else {
+                return plain(.badRequest, "missing room name")
+            }
+            let body = try await request.body.collect(upTo: 4096)
+            let setting: ProcessingSetting
+            do {
+                setting = try JSONDecoder().decode(ProcessingSetting.self, from: Data(buffer: body))
+            } catch {
+                return plain(.badRequest, "expected a JSON object {\"enabled\": true, false or null}")
+            }
+            await runtime.setProcessing(room: room, enabled: setting.enabled)
+            return try json(ProcessingSetting(enabled: await runtime.isProcessingEnabled(room: room)))
         }
         router.get("/metrics") { _, _ in
-            let text = metrics.render(counters: await runtime.counters(), rooms: await runtime.rooms())
+            let text = metrics.render(counters: await runtime.counters(), rooms: await runtime.rooms(),
+                                      processing: await runtime.processingSnapshots())
             return Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
                             body: .init(byteBuffer: ByteBuffer(string: text)))
         }
@@ -38,4 +54,65 @@ enum DemoPage {
         }
         return text
     }()
+}
+
+/// The body of `PUT /api/rooms/{room}/processing` and its answer.
+struct ProcessingSetting: Codable, Sendable {
+    /// Absent or null: follow the configuration (`processing.enabled`).
+    var enabled: Bool?
+}
+
+/// `GET /api/rooms`: the node's rooms, plus each room's restored-rendition switch and the
+/// renditions being produced.
+struct RoomListing: Encodable, Sendable {
+    struct Rendition: Encodable, Sendable {
+        var track: String
+        var processor: String
+        var codec: String
+        var framesIn: Int
+        var framesOut: Int
+        var fallbacks: Int
+        var drops: Int
+        var bitrateKbps: Int
+        /// Milliseconds from a frame's arrival at the pipeline to its encoded output.
+        var latencyP50Ms: Double?
+        var latencyP95Ms: Double?
+    }
+    struct Room: Encodable, Sendable {
+        var name: String
+        var publishers: [RoomSnapshot.Session]
+        var subscribers: [RoomSnapshot.Session]
+        var processing: Bool
+        var renditions: [Rendition]
+    }
+    var rooms: [Room]
+
+    init(rooms: [RoomSnapshot], processing: [ProcessingSnapshot], enabled: [String: Bool]) {
+        self.rooms = rooms.map { room in
+            Room(name: room.name, publishers: room.publishers, subscribers: room.subscribers,
+                 processing: enabled[room.name] ?? false,
+                 renditions: processing.filter { $0.room == room.name }.map { p in
+                     let c = p.statistics.counters
+                     return Rendition(track: p.track, processor: p.processor, codec: p.codec,
+                                      framesIn: c.framesSubmitted, framesOut: c.framesOutput,
+                                      fallbacks: c.deadlineFallbacks,
+                                      drops: c.inputDrops + c.processorDrops + c.encoderDrops,
+                                      bitrateKbps: p.statistics.bitrateKbps,
+                                      latencyP50Ms: milliseconds(p.statistics.total.p50),
+                                      latencyP95Ms: milliseconds(p.statistics.total.p95))
+                 })
+        }
+    }
+}
+
+private func json(_ value: some Encodable) throws -> Response {
+    let encoder = JSONEncoder()
+    encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+    let data = try encoder.encode(value)
+    return Response(status: .ok, headers: [.contentType: "application/json"],
+                    body: .init(byteBuffer: ByteBuffer(bytes: data)))
+}
+
+private func milliseconds(_ d: Duration?) -> Double? {
+    d.map { Double($0.components.seconds) * 1000 + Double($0.components.attoseconds) / 1e15 }
 }

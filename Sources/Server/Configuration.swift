@@ -98,6 +98,57 @@ public struct LoupeConfiguration: Decodable, Sendable, Equatable {
         }
     }
 
+    public struct Processing: Decodable, Sendable, Equatable {
+        /// Serve `POST /whep/{room}?variant=restored` subscribers a processed rendition of each
+        /// published video track (per room: `PUT /api/rooms/{room}/processing`). When off, they
+        /// receive the original.
+        public var enabled = true
+        /// The rendition's largest size: the publisher's picture × the processor's scale, fitted
+        /// inside this box (aspect ratio kept).
+        public var maxWidth = 1280
+        public var maxHeight = 720
+        /// The rendition encoder's target: where it starts, and the bounds of what the node
+        /// derives from the restored subscribers' downlink estimates.
+        public var startKbps = 1_000
+        public var minKbps = 150
+        public var maxKbps = 2_500
+        /// The frame rate the rendition's encoder plans for.
+        public var fps = 30
+        /// A frame not through the processors this long after it was assembled takes the
+        /// cheap path (libyuv bilinear) instead.
+        public var deadlineMs = 100
+        public init() {}
+        enum CodingKeys: String, CodingKey, CaseIterable {
+            case enabled, maxWidth = "max_width", maxHeight = "max_height", startKbps = "start_kbps"
+            case minKbps = "min_kbps", maxKbps = "max_kbps", fps, deadlineMs = "deadline_ms"
+        }
+        public init(from d: any Decoder) throws {
+            let c = try strictContainer(d, CodingKeys.self)
+            enabled = try c.decodeIfPresent(Bool.self, forKey: .enabled) ?? enabled
+            maxWidth = try c.decodeIfPresent(Int.self, forKey: .maxWidth) ?? maxWidth
+            maxHeight = try c.decodeIfPresent(Int.self, forKey: .maxHeight) ?? maxHeight
+            startKbps = try c.decodeIfPresent(Int.self, forKey: .startKbps) ?? startKbps
+            minKbps = try c.decodeIfPresent(Int.self, forKey: .minKbps) ?? minKbps
+            maxKbps = try c.decodeIfPresent(Int.self, forKey: .maxKbps) ?? maxKbps
+            fps = try c.decodeIfPresent(Int.self, forKey: .fps) ?? fps
+            deadlineMs = try c.decodeIfPresent(Int.self, forKey: .deadlineMs) ?? deadlineMs
+        }
+
+        /// The values the node cannot work with, named by key.
+        func validate() throws(ConfigurationError) {
+            func check(_ ok: Bool, _ message: String) throws(ConfigurationError) {
+                if !ok { throw ConfigurationError(message: "processing.\(message)") }
+            }
+            try check((16...7680).contains(maxWidth), "max_width: \(maxWidth) not in 16...7680")
+            try check((16...4320).contains(maxHeight), "max_height: \(maxHeight) not in 16...4320")
+            try check((1...100_000).contains(minKbps), "min_kbps: \(minKbps) not in 1...100000")
+            try check((minKbps...100_000).contains(maxKbps), "max_kbps: \(maxKbps) not in min_kbps...100000")
+            try check((minKbps...maxKbps).contains(startKbps), "start_kbps: \(startKbps) not in min_kbps...max_kbps")
+            try check((1...120).contains(fps), "fps: \(fps) not in 1...120")
+            try check((1...10_000).contains(deadlineMs), "deadline_ms: \(deadlineMs) not in 1...10000")
+        }
+    }
+
     public var http = HTTP()
     public var udp = UDP()
     /// `trace`, `debug`, `info`, `notice`, `warning`, `error` or `critical`.
@@ -105,11 +156,12 @@ public struct LoupeConfiguration: Decodable, Sendable, Equatable {
     public var auth = Auth()
     public var limits = Limits()
     public var forwarding = Forwarding()
+    public var processing = Processing()
 
     public init() {}
 
     enum CodingKeys: String, CodingKey, CaseIterable {
-        case http, udp, logLevel = "log_level", auth, limits, forwarding
+        case http, udp, logLevel = "log_level", auth, limits, forwarding, processing
     }
 
     public init(from d: any Decoder) throws {
@@ -120,15 +172,20 @@ public struct LoupeConfiguration: Decodable, Sendable, Equatable {
         auth = try c.decodeIfPresent(Auth.self, forKey: .auth) ?? auth
         limits = try c.decodeIfPresent(Limits.self, forKey: .limits) ?? limits
         forwarding = try c.decodeIfPresent(Forwarding.self, forKey: .forwarding) ?? forwarding
+        processing = try c.decodeIfPresent(Processing.self, forKey: .processing) ?? processing
     }
 
     /// Parses YAML text; errors name the key path and what was expected.
     public static func parse(yaml: String) throws(ConfigurationError) -> LoupeConfiguration {
         do {
             if yaml.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty { return LoupeConfiguration() }
-            return try YAMLDecoder().decode(LoupeConfiguration.self, from: yaml)
+            let parsed = try YAMLDecoder().decode(LoupeConfiguration.self, from: yaml)
+            try parsed.processing.validate()
+            return parsed
         } catch let error as DecodingError {
             throw ConfigurationError(message: describe(error))
+        } catch let error as ConfigurationError {
+            throw error
         } catch {
             throw ConfigurationError(message: "not valid YAML: \(error)")
         }

@@ -2,6 +2,7 @@ public import Logging
 import DTLS
 import Foundation
 import Hummingbird
+import Media
 import Metrics
 import NIOCore
 import NIOPosix
@@ -36,7 +37,8 @@ public struct LoupeServer: Sendable {
         nodeConfig.ntpTimeAtZero = ntpNow()
         let node = Node(configuration: nodeConfig, certificate: certificate)
         logger.info("DTLS certificate generated", metadata: ["fingerprint": "\(certificate.fingerprint.hex)"])
-        let runtime = NodeRuntime(node: node, clock: clock, eventLoop: loop, logger: logger)
+        let runtime = NodeRuntime(node: node, clock: clock, eventLoop: loop, logger: logger,
+                                  processing: configuration.processing)
 
         let channel = try await DatagramBootstrap(group: loop)
             .channelOption(.socketOption(.so_reuseaddr), value: 1)
@@ -109,6 +111,11 @@ public struct LoupeServer: Sendable {
         c.consentTimeout = .seconds(f.consentTimeoutS)
         c.maxSessions = configuration.limits.maxSessions
         c.maxSubscribersPerRoom = configuration.limits.maxSubscribersPerRoom
+        let p = configuration.processing
+        c.processing.enabled = p.enabled
+        c.processing.startBitrate = p.startKbps * 1000
+        c.processing.minBitrate = p.minKbps * 1000
+        c.processing.maxBitrate = p.maxKbps * 1000
         return c
     }
 }

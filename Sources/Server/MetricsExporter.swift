@@ -13,6 +13,7 @@ final class MetricsExporter: Sendable {
         var exported: [String: Int] = [:]
         var rooms: Set<String> = []
         var estimates: Set<[String]> = []
+        var renditions: Set<[String]> = []
     }
     private let state = Mutex(State())
 
@@ -21,7 +22,7 @@ final class MetricsExporter: Sendable {
     }
 
     /// Renders the metrics after folding in the node's current counters and rooms.
-    func render(counters: NodeCounters, rooms: [RoomSnapshot]) -> String {
+    func render(counters: NodeCounters, rooms: [RoomSnapshot], processing: [ProcessingSnapshot] = []) -> String {
         state.withLock { s in
             let c = counters
             let values: [(String, String, [(String, String)], Int)] = [
@@ -43,6 +44,16 @@ final class MetricsExporter: Sendable {
                 ("loupe_sessions_created_total", "WHIP/WHEP sessions created", [], c.sessionsCreated),
                 ("loupe_sessions_ended_total", "WHIP/WHEP sessions ended", [], c.sessionsEnded),
                 ("loupe_consent_expired_total", "Sessions reaped after losing ICE consent", [], c.consentExpired),
+                ("loupe_processing_frames_total", "Restored rendition: frames through the node, by stage",
+                 [("stage", "assembled")], c.processingFramesIn),
+                ("loupe_processing_frames_total", "Restored rendition: frames through the node, by stage",
+                 [("stage", "sent")], c.processingFramesOut),
+                ("loupe_processing_frames_total", "Restored rendition: frames through the node, by stage",
+                 [("stage", "assembler_dropped")], c.processingFramesDroppedByAssembler),
+                ("loupe_processing_frames_total", "Restored rendition: frames through the node, by stage",
+                 [("stage", "queue_dropped")], c.processingFramesDroppedByQueue),
+                ("loupe_processing_keyframe_requests_total", "Keyframes asked of rendition encoders by restored subscribers",
+                 [], c.processingKeyframeRequests),
             ] + DropReason.allCases.map { reason in
                 ("loupe_dropped_packets_total", "Datagrams and packets dropped, by reason",
                  [("reason", reason.rawValue)], c.dropped[reason] ?? 0)
@@ -84,6 +95,32 @@ final class MetricsExporter: Sendable {
             for (key, value) in estimates {
                 registry.makeGauge(descriptor: estimate, labels: labels(key)).set(Double(value))
             }
+            // Per rendition: pipeline counters (gauges: a pipeline restarts from zero) and latency.
+            let frames = descriptor("loupe_rendition_frames", "Frames of a running rendition's pipeline, by stage")
+            let latency = descriptor("loupe_rendition_latency_ms",
+                                     "A rendition's latency from assembled frame to encoded output, by quantile")
+            var current: [[String]: Double] = [:]
+            for p in processing {
+                let k = p.statistics.counters
+                for (stage, value) in [("submitted", k.framesSubmitted), ("decoded", k.framesDecoded),
+                                       ("processed", k.framesProcessed), ("fallback", k.deadlineFallbacks),
+                                       ("encoded", k.framesEncoded),
+                                       ("dropped", k.inputDrops + k.processorDrops + k.encoderDrops)] {
+                    current[["frames", p.room, p.track, stage]] = Double(value)
+                }
+                for (q, d) in [("0.5", p.statistics.total.p50), ("0.95", p.statistics.total.p95)] {
+                    if let d { current[["latency", p.room, p.track, q]] = Double(d.microseconds) / 1000 }
+                }
+            }
+            func renditionGauge(_ key: [String]) -> Prometheus.Gauge {
+                key[0] == "frames"
+                    ? registry.makeGauge(descriptor: frames, labels: [("room", key[1]), ("track", key[2]), ("stage", key[3])])
+                    : registry.makeGauge(descriptor: latency, labels: [("room", key[1]), ("track", key[2]), ("quantile", key[3])])
+            }
+            for gone in s.renditions.subtracting(current.keys) { registry.unregisterGauge(renditionGauge(gone)) }
+            s.renditions = Set(current.keys)
+            for (key, value) in current { renditionGauge(key).set(value) }
+
             registry.makeGauge(descriptor: descriptor("loupe_rooms", "Rooms with at least one session")).set(Double(rooms.count))
             let sessions = rooms.reduce(0) { $0 + $1.publishers.count + $1.subscribers.count }
             registry.makeGauge(descriptor: descriptor("loupe_sessions", "Open WHIP/WHEP sessions")).set(Double(sessions))

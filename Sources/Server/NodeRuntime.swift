@@ -1,4 +1,5 @@
 import Logging
+import Media
 import NIOCore
 import Node
 import SansIO
@@ -24,13 +25,48 @@ actor NodeRuntime {
     private var timer: (task: Scheduled<Void>, at: Instant)?
     /// NIO addresses of the peers we send to, built once per address, not once per packet.
     private var socketAddresses: [TransportAddress: SocketAddress] = [:]
+    /// The restored renditions' pipelines (created lazily: it needs `self` to deliver to).
+    private let processingSettings: LoupeConfiguration.Processing
+    private var processingHost: ProcessingHost?
 
-    init(node: Node, clock: MonotonicClock, eventLoop: any EventLoop, logger: Logger) {
+    init(node: Node, clock: MonotonicClock, eventLoop: any EventLoop, logger: Logger,
+         processing: LoupeConfiguration.Processing = .init()) {
         self.node = node
         self.clock = clock
         self.eventLoop = eventLoop
         self.logger = logger
+        self.processingSettings = processing
     }
+
+    /// Hands the node's processing commands to the pipelines.
+    private func runProcessingCommands() {
+        let commands = node.takeProcessingCommands()
+        guard !commands.isEmpty else { return }
+        if processingHost == nil {
+            let loop = eventLoop
+            processingHost = ProcessingHost(settings: processingSettings, clock: clock, logger: logger) { [self] input in
+                loop.execute { self.assumeIsolated { $0.processed(input) } }
+            }
+        }
+        processingHost?.apply(commands)
+    }
+
+    /// What a pipeline produced, on the event loop.
+    private func processed(_ input: NodeInput) {
+        send(node.handle(input, now: clock.now()))
+    }
+
+    /// Switches a room's restored rendition on or off (nil: back to the configuration).
+    func setProcessing(room: String, enabled: Bool?) {
+        node.setProcessing(room: room, enabled: enabled, now: clock.now())
+        logger.info("processing set for room", metadata: ["room": "\(room)", "enabled": "\(enabled.map(String.init) ?? "default")"])
+        runProcessingCommands()
+    }
+
+    func isProcessingEnabled(room: String) -> Bool { node.isProcessingEnabled(room: room) }
+
+    /// The running renditions.
+    func processingSnapshots() -> [ProcessingSnapshot] { processingHost?.snapshots() ?? [] }
 
     func attach(_ channel: any Channel) {
         self.channel = channel
@@ -45,7 +81,10 @@ actor NodeRuntime {
     func createSession(role: SessionRole, room: String, variant: Variant, offer: String) throws(SignalingError) -> CreatedSession {
         let now = clock.now()
         let created = try node.createSession(role: role, room: room, variant: variant, offer: offer, now: now)
-        logger.info("session created", metadata: ["id": "\(created.id)", "room": "\(room)", "role": "\(role.rawValue)"])
+        logger.info("session created", metadata: [
+            "id": "\(created.id)", "room": "\(room)", "role": "\(role.rawValue)", "variant": "\(variant.rawValue)",
+        ])
+        runProcessingCommands()
         rearmTimer()
         return created
     }
@@ -65,11 +104,13 @@ actor NodeRuntime {
     /// Ends every session (DTLS close_notify, RTCP BYE) before the server stops.
     func shutdown() {
         send(node.shutdown(now: clock.now()))
+        processingHost?.stopAll()
         timer?.task.cancel()
         timer = nil
     }
 
     private func send(_ transmits: [Transmit]) {
+        runProcessingCommands()
         if let channel, !transmits.isEmpty {
             for t in transmits {
                 guard let remote = socketAddress(t.to) else { continue }

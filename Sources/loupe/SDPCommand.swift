@@ -1,6 +1,7 @@
 import ArgumentParser
 import DTLS
 import Foundation
+import Media
 import Node
 import SansIO
 

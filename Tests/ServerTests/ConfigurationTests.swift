@@ -30,6 +30,31 @@ import Testing
         #expect(c.forwarding.videoCodecs == ["vp9"] && c.forwarding.maxPublishKbps == 800)
     }
 
+    @Test func readsProcessingKeys() throws {
+        let c = try LoupeConfiguration.parse(yaml: """
+            processing: {enabled: false, max_width: 960, max_height: 540, start_kbps: 600, min_kbps: 200,
+                         max_kbps: 1200, fps: 25, deadline_ms: 80}
+            """)
+        #expect(!c.processing.enabled && c.processing.maxWidth == 960 && c.processing.maxHeight == 540)
+        #expect(c.processing.startKbps == 600 && c.processing.minKbps == 200 && c.processing.maxKbps == 1200)
+        #expect(c.processing.fps == 25 && c.processing.deadlineMs == 80)
+    }
+
+    @Test(arguments: [
+        ("processing: {start_kbps: 5000}", "processing.start_kbps"),
+        ("processing: {min_kbps: 0}", "processing.min_kbps"),
+        ("processing: {max_width: 8}", "processing.max_width"),
+        ("processing: {fps: 0}", "processing.fps"),
+        ("processing: {deadline: 3}", "processing.deadline"),
+    ])
+    func badProcessingValuesAreNamed(_ yaml: String, _ key: String) {
+        #expect {
+            try LoupeConfiguration.parse(yaml: yaml)
+        } throws: { error in
+            "\(error)".contains(key)
+        }
+    }
+
     @Test func unknownKeyIsNamed() {
         #expect {
             try LoupeConfiguration.parse(yaml: "limits: {max_sesions: 3}")
