@@ -101,7 +101,7 @@ let package = Package(
             swiftSettings: strict),
 
         .testTarget(name: "SansIOTests", dependencies: ["SansIO"], swiftSettings: strict),
-        .testTarget(name: "RTPTests", dependencies: ["RTP"],
+        .testTarget(name: "RTPTests", dependencies: ["RTP", "SansIO"],
                     resources: [.copy("Fixtures")], swiftSettings: strict),
         .testTarget(name: "SDPTests", dependencies: ["SDP"],
                     resources: [.copy("Fixtures")], swiftSettings: strict),

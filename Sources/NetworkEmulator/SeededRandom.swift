@@ -1,4 +1,5 @@
 import Foundation
+import SansIO
 
 /// A small, fast, seedable pseudo-random generator: xoshiro256** (Blackman and
 /// Vigna, 2018), seeded through SplitMix64 as its authors recommend.
@@ -66,18 +67,4 @@ public struct SeededRandom: RandomNumberGenerator, Sendable {
     }
 
     private func rotl(_ x: UInt64, _ k: UInt64) -> UInt64 { (x << k) | (x >> (64 - k)) }
-}
-
-/// SplitMix64 (Steele, Lea and Flood, 2014): expands a 64-bit seed into
-/// well-mixed state words for xoshiro.
-struct SplitMix64 {
-    var state: UInt64
-
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
 }

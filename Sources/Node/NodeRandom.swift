@@ -1,9 +1,11 @@
+import SansIO
+
 /// The node's source of randomness: ICE credentials, SSRCs, initial sequence numbers, session IDs.
 ///
 /// The server uses the system's cryptographic generator (ICE passwords must be unguessable,
 /// RFC 8445 §5.3); the emulator passes a seed so a run can be repeated bit for bit.
 public struct NodeRandom: RandomNumberGenerator, Sendable {
-    private var seeded: UInt64?
+    private var seeded: SplitMix64?
 
     /// The system's cryptographically secure generator.
     public static var system: NodeRandom { NodeRandom(seeded: nil) }
@@ -11,19 +13,15 @@ public struct NodeRandom: RandomNumberGenerator, Sendable {
     /// A deterministic generator (SplitMix64) for simulations and tests. Not for production.
     public static func seeded(_ seed: UInt64) -> NodeRandom { NodeRandom(seeded: seed) }
 
-    private init(seeded: UInt64?) { self.seeded = seeded }
+    private init(seeded: UInt64?) { self.seeded = seeded.map(SplitMix64.init(state:)) }
 
     public mutating func next() -> UInt64 {
-        guard var state = seeded else {
+        guard var generator = seeded else {
             var system = SystemRandomNumberGenerator()
             return system.next()
         }
-        state &+= 0x9E37_79B9_7F4A_7C15
-        seeded = state
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
+        defer { seeded = generator }
+        return generator.next()
     }
 
     /// `count` characters from the ICE alphabet (RFC 8839 §5.4: ALPHA / DIGIT / "+" / "/").

@@ -2,22 +2,6 @@ import SansIO
 import RTP
 @testable import BandwidthEstimation
 
-/// Deterministic pseudo-random numbers (SplitMix64) for loss and jitter.
-struct SplitMix64 {
-    var state: UInt64
-
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-
-    /// Uniform in [0, 1).
-    mutating func unit() -> Double { Double(next() >> 11) / Double(UInt64(1) << 53) }
-}
-
 /// A bottleneck: a FIFO queue served at `capacity(t)` bps, then a fixed propagation delay.
 /// departure = max(send, previous departure) + size / capacity; arrival = departure + delay.
 /// Random loss before the queue; drop-tail when the queueing delay would exceed `queueLimit`.

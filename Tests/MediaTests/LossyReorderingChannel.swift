@@ -1,29 +1,13 @@
 import RTP
 import SansIO
 
-/// SplitMix64: a small seeded generator so every test run sees the same losses and orders.
-struct SeededGenerator: RandomNumberGenerator {
-    var state: UInt64
-
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-
-    /// True with probability `p`.
-    mutating func chance(_ p: Double) -> Bool { Double(next() >> 11) / Double(1 << 53) < p }
-}
-
 /// A deterministic lossy, reordering link for tests: packets are collected into windows of
 /// `window` packets, each window is shuffled, each packet is lost with probability `lossRate`,
 /// and the rest arrive `delay` later, half a millisecond apart. Retransmissions arrive after a
 /// round trip (`2 × delay`); the first retransmission of a packet is lost with probability
 /// `retransmissionLossRate`, later ones always arrive. Packets in `neverDeliver` never arrive.
 struct LossyReorderingChannel {
-    var rng: SeededGenerator
+    var rng: SplitMix64
     let window: Int
     let lossRate: Double
     let retransmissionLossRate: Double
@@ -43,7 +27,7 @@ struct LossyReorderingChannel {
 
     init(seed: UInt64, window: Int = 6, lossRate: Double, retransmissionLossRate: Double = 0.3,
          delay: Duration = .milliseconds(20)) {
-        self.rng = SeededGenerator(state: seed)
+        self.rng = SplitMix64(state: seed)
         self.window = window
         self.lossRate = lossRate
         self.retransmissionLossRate = retransmissionLossRate

@@ -320,7 +320,7 @@ struct VideoFrameAssemblerTests {
         settings.maxPendingFrames = 8
         settings.maxPacketsPerFrame = 16
         var assembler = VideoFrameAssembler(codec: codec, settings: settings)
-        var rng = SeededGenerator(state: 99)
+        var rng = SplitMix64(state: 99)
         var now = Instant.zero
         var base: UInt16 = 0
         for _ in 0..<20_000 {
