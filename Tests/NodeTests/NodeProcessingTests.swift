@@ -217,4 +217,27 @@ import Testing
         #expect(heldFrames > 200)
         #expect(r.node.counters.processingFramesDroppedByQueue == packets.count - heldFrames)
     }
+
+    @Test func corruptPayloadsOfAProcessedTrackAreDroppedCountedAndCostOneKeyframeRequest() throws {
+        var r = try room()
+        _ = r.node.takeProcessingCommands()
+        try r.wire.advance(to: r.wire.now + .seconds(1))  // past the start's own keyframe request
+        let plisBefore = r.node.counters.plisSent
+        let (_, packets) = try vp8Packets(frames: 3)
+        // Truncated descriptors, a keyframe flag on garbage, then the real stream.
+        var sequence: UInt16 = 65_526  // right before the real stream (65530…)
+        for payload: [UInt8] in [[0x80], [0x90, 0x80], [0x10, 0xFF, 0xFF, 0xFF], []] {
+            var header = RTPHeader(marker: true, payloadType: 96, sequenceNumber: sequence, timestamp: UInt32(sequence) * 3000, ssrc: 2222)
+            header.headerExtension = RTPHeaderExtension(elements: [RTPExtensionElement(id: 4, data: Array("1".utf8))])
+            sequence &+= 1
+            try r.wire.deliver([try #require(try r.publisher.rtp(RTPPacket(header: header, payload: payload)))], from: r.publisher.address)
+        }
+        try r.wire.advance(to: r.wire.now + .seconds(1))
+        #expect(r.node.counters.plisSent > plisBefore, "the assembler asks for a keyframe")
+        for packet in packets.joined() {
+            try r.wire.deliver([try #require(try r.publisher.rtp(packet))], from: r.publisher.address)
+        }
+        let frames = r.node.takeProcessingCommands().filter { if case .frame = $0 { true } else { false } }
+        #expect(frames.count == 3, "the real stream, from its keyframe, goes through")
+    }
 }
