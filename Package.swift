@@ -59,6 +59,11 @@ let package = Package(
         // Media: codecs (libvpx, libopus), RTP payload formats, scaling (libyuv), quality metrics.
         .target(name: "Media", dependencies: ["SansIO", "RTP", "CVPX", "CYUV", "COpus"], swiftSettings: strict),
 
+        // Restoration networks: safetensors model files run on oneDNN (issue 6).
+        .target(name: "Inference", dependencies: ["CDNNL"], swiftSettings: strict),
+        .target(name: "Restoration", dependencies: ["Media", "Inference", "SansIO"],
+                resources: [.copy("Models")], swiftSettings: strict),
+
         // Bandwidth estimation and network emulation (issue 4).
         .target(name: "BandwidthEstimation", dependencies: ["SansIO", "RTP"], swiftSettings: strict),
         .target(name: "NetworkEmulator", dependencies: ["SansIO"], swiftSettings: strict),
@@ -91,7 +96,7 @@ let package = Package(
         .executableTarget(
             name: "loupe",
             dependencies: [
-                "SansIO", "RTP", "SDP", "ICE", "DTLS", "SRTP", "Node", "Server", "Simulation", "Media",
+                "SansIO", "RTP", "SDP", "ICE", "DTLS", "SRTP", "Node", "Server", "Simulation", "Media", "Restoration",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
@@ -106,6 +111,9 @@ let package = Package(
         .testTarget(name: "DTLSTests", dependencies: ["DTLS"], swiftSettings: strict),
         .testTarget(name: "SRTPTests", dependencies: ["SRTP"], swiftSettings: strict),
         .testTarget(name: "MediaTests", dependencies: ["Media", "RTP", "SansIO"], swiftSettings: strict),
+        .testTarget(name: "InferenceTests", dependencies: ["Inference"], swiftSettings: strict),
+        .testTarget(name: "RestorationTests", dependencies: ["Restoration", "Inference", "Media", "SansIO"],
+                    swiftSettings: strict),
         .testTarget(name: "BandwidthEstimationTests", dependencies: ["BandwidthEstimation", "RTP", "SansIO"],
                     swiftSettings: strict),
         .testTarget(name: "NetworkEmulatorTests", dependencies: ["NetworkEmulator", "SansIO"], swiftSettings: strict),
