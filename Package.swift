@@ -62,6 +62,11 @@ let package = Package(
         .target(name: "Media", dependencies: ["SansIO", "RTP", "CVPX", "CYUV", "COpus"],
                 swiftSettings: strict + [.unsafeFlags(["-O"], .when(configuration: .debug))]),
 
+        // Restoration networks: safetensors model files run on oneDNN (issue 6).
+        .target(name: "Inference", dependencies: ["CDNNL"], swiftSettings: strict),
+        .target(name: "Restoration", dependencies: ["Media", "Inference", "SansIO"],
+                resources: [.copy("Models")], swiftSettings: strict),
+
         // Bandwidth estimation and network emulation (issue 4).
         .target(name: "BandwidthEstimation", dependencies: ["SansIO", "RTP"], swiftSettings: strict),
         .target(name: "NetworkEmulator", dependencies: ["SansIO"], swiftSettings: strict),
@@ -94,7 +99,7 @@ let package = Package(
         .executableTarget(
             name: "loupe",
             dependencies: [
-                "SansIO", "RTP", "SDP", "ICE", "DTLS", "SRTP", "Node", "Server", "Simulation", "Media",
+                "SansIO", "RTP", "SDP", "ICE", "DTLS", "SRTP", "Node", "Server", "Simulation", "Media", "Restoration",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
@@ -109,6 +114,9 @@ let package = Package(
         .testTarget(name: "DTLSTests", dependencies: ["DTLS"], swiftSettings: strict),
         .testTarget(name: "SRTPTests", dependencies: ["SRTP"], swiftSettings: strict),
         .testTarget(name: "MediaTests", dependencies: ["Media", "RTP", "SansIO"], swiftSettings: strict),
+        .testTarget(name: "InferenceTests", dependencies: ["Inference"], swiftSettings: strict),
+        .testTarget(name: "RestorationTests", dependencies: ["Restoration", "Inference", "Media", "SansIO"],
+                    swiftSettings: strict),
         .testTarget(name: "BandwidthEstimationTests", dependencies: ["BandwidthEstimation", "RTP", "SansIO"],
                     swiftSettings: strict),
         .testTarget(name: "NetworkEmulatorTests", dependencies: ["NetworkEmulator", "SansIO"], swiftSettings: strict),

@@ -1,0 +1,150 @@
+import CDNNL
+
+/// A `ModelGraph` compiled with oneDNN for one input size and thread count: one primitive per
+/// node (convolutions in the layouts oneDNN prefers, `format_tag_any`, with a following ReLU or
+/// PReLU fused as a post-op), reorders where layouts meet, pixel (un)shuffles as plain loops.
+///
+/// Inputs and the output are plain NCHW f32 buffers owned by the network: fill
+/// `input(_:)`, call `execute()`, read `output`. Not thread-safe; use from one thread at a
+/// time. The thread count is applied to the calling thread (see `OpenMPThreads`).
+public final class CompiledNetwork {
+    public let graph: ModelGraph
+    /// Input size.
+    public let width: Int
+    public let height: Int
+    /// Output size (input × scale).
+    public let outputWidth: Int
+    public let outputHeight: Int
+    public let threads: Int
+    /// The oneDNN implementation of each primitive step, in order ("jit:avx2", …).
+    public internal(set) var implementations: [String] = []
+    /// Multiply-accumulates per `execute()`.
+    public let multiplyAccumulates: Int
+
+    /// Input sides above this are refused (memory for the intermediate values).
+    public static let maximumArea = 4096 * 4096
+
+    let engine: DNNLEngine
+    var steps: [NetworkStep] = []
+    var storage: [DNNLMemory?]
+    var inputMemories: [DNNLMemory] = []
+    var outputMemory: DNNLMemory?
+    /// Weights, biases and other memories that steps point into.
+    var retained: [AnyObject] = []
+
+    /// Compiles `graph` for inputs of `width × height` running on `threads` threads.
+    public init(graph: ModelGraph, width: Int, height: Int, threads: Int = 1) throws(InferenceError) {
+        guard (1...256).contains(threads) else { throw .invalidThreads(threads) }
+        guard (1...16384).contains(width), (1...16384).contains(height), width * height <= CompiledNetwork.maximumArea,
+              width % graph.alignment == 0, height % graph.alignment == 0 else {
+            throw .invalidSize(width: width, height: height, alignment: graph.alignment)
+        }
+        self.graph = graph
+        self.width = width
+        self.height = height
+        self.threads = threads
+        outputWidth = width * graph.scale
+        outputHeight = height * graph.scale
+        multiplyAccumulates = graph.multiplyAccumulates(width: width, height: height)
+        engine = try DNNLEngine()
+        storage = [DNNLMemory?](repeating: nil, count: graph.values.count)
+        OpenMPThreads.set(threads)
+        try build()
+    }
+
+    /// The plain NCHW buffer of graph input `index` (`channels × height × width` floats), valid
+    /// as long as the network; empty for an index out of range.
+    public func input(_ index: Int) -> UnsafeMutableBufferPointer<Float> {
+        guard inputMemories.indices.contains(index) else { return UnsafeMutableBufferPointer(start: nil, count: 0) }
+        let memory = inputMemories[index]
+        let count = graph.inputs[index].channels * width * height
+        return UnsafeMutableBufferPointer(start: memory.buffer.assumingMemoryBound(to: Float.self), count: count)
+    }
+
+    /// The output of the last `execute()`: `outputHeight × outputWidth` floats, row-major.
+    public var output: UnsafeBufferPointer<Float> {
+        guard let outputMemory else { return UnsafeBufferPointer(start: nil, count: 0) }
+        return UnsafeBufferPointer(start: outputMemory.buffer.assumingMemoryBound(to: Float.self),
+                                   count: outputWidth * outputHeight)
+    }
+
+    /// Runs the network on the current contents of the input buffers.
+    public func execute() throws(InferenceError) {
+        OpenMPThreads.set(threads)
+        for step in steps {
+            switch step {
+            case .primitive(let primitive, let args):
+                try primitive.execute(args, on: engine)
+            case .shuffle(let shuffle):
+                shuffle.run()
+            }
+        }
+        try dnnlCheck(dnnl_stream_wait(engine.stream), "stream_wait")
+    }
+
+    /// Convenience: copies `inputs` (one per graph input, at the compiled size) in, runs, and
+    /// returns the output as a `[1, 1, outputHeight, outputWidth]` map.
+    public func run(_ inputs: [FeatureMap]) throws(InferenceError) -> FeatureMap {
+        guard inputs.count == graph.inputs.count else {
+            throw .inputMismatch("\(inputs.count) inputs given, the graph has \(graph.inputs.count)")
+        }
+        for (index, map) in inputs.enumerated() {
+            guard map.channels == graph.inputs[index].channels, map.width == width, map.height == height else {
+                throw .inputMismatch("input \(index) is \(map.channels)x\(map.height)x\(map.width), the network needs "
+                                     + "\(graph.inputs[index].channels)x\(height)x\(width)")
+            }
+            let buffer = input(index)
+            map.values.withUnsafeBufferPointer { source in
+                guard let base = source.baseAddress, let target = buffer.baseAddress else { return }
+                target.update(from: base, count: min(source.count, buffer.count))
+            }
+        }
+        try execute()
+        return FeatureMap(channels: 1, height: outputHeight, width: outputWidth, values: Array(output))
+            ?? FeatureMap(channels: 1, height: outputHeight, width: outputWidth)
+    }
+}
+
+/// One step of a compiled network.
+enum NetworkStep {
+    case primitive(DNNLPrimitive, [dnnl_exec_arg_t])
+    case shuffle(PixelShuffleStep)
+}
+
+/// `pixel_shuffle` / `pixel_unshuffle` between plain NCHW buffers, PyTorch's channel order:
+/// shuffled `[C, H·r, W·r]` pixel `(c, y·r + i, x·r + j)` is unshuffled `[C·r², H, W]` pixel
+/// `(c·r² + i·r + j, y, x)`.
+struct PixelShuffleStep {
+    /// Unshuffled side (`[C·r², H, W]`) and shuffled side (`[C, H·r, W·r]`).
+    let low: UnsafeMutablePointer<Float>
+    let high: UnsafeMutablePointer<Float>
+    /// C, H, W of the shuffled output's channels and the unshuffled side's size.
+    let channels: Int
+    let height: Int
+    let width: Int
+    let factor: Int
+    /// true: low → high (`pixel_shuffle`); false: high → low.
+    let up: Bool
+
+    func run() {
+        let r = factor, h = height, w = width
+        let highWidth = w * r
+        for c in 0..<channels {
+            for i in 0..<r {
+                for j in 0..<r {
+                    let lowPlane = low + ((c * r + i) * r + j) * h * w
+                    let highPlane = high + c * h * r * highWidth
+                    for y in 0..<h {
+                        let lowRow = lowPlane + y * w
+                        let highRow = highPlane + (y * r + i) * highWidth + j
+                        if up {
+                            for x in 0..<w { highRow[x * r] = lowRow[x] }
+                        } else {
+                            for x in 0..<w { lowRow[x] = highRow[x * r] }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,99 @@
+/// The `architecture` document of a `loupe-restoration/1` model file, as written (docs/model-format.md),
+/// decoded from and encoded to JSON with the file's snake_case keys.
+/// Decoding checks JSON types only; `ModelGraph(architecture:file:)` checks the meaning.
+public struct ModelArchitecture: Codable, Sendable, Hashable {
+    /// One graph input: `[1, channels, h, w]` at the input resolution.
+    public struct Input: Codable, Sendable, Hashable {
+        public var name: String
+        public var channels: Int
+
+        public init(name: String, channels: Int) {
+            self.name = name
+            self.channels = channels
+        }
+    }
+
+    /// One node as written: `op` plus the fields that op uses (others absent).
+    public struct Node: Codable, Sendable, Hashable {
+        public var op: String
+        public var input: String?
+        public var inputs: [String]?
+        public var output: String
+        public var weight: String?
+        public var bias: String?
+        public var kernel: Int?
+        public var inChannels: Int?
+        public var outChannels: Int?
+        public var activation: String?
+        public var factor: Int?
+
+        enum CodingKeys: String, CodingKey {
+            case op, input, inputs, output, weight, bias, kernel, activation, factor
+            case inChannels = "in_channels"
+            case outChannels = "out_channels"
+        }
+
+        public init(op: String, input: String? = nil, inputs: [String]? = nil, output: String,
+                    weight: String? = nil, bias: String? = nil, kernel: Int? = nil,
+                    inChannels: Int? = nil, outChannels: Int? = nil, activation: String? = nil,
+                    factor: Int? = nil) {
+            self.op = op
+            self.input = input
+            self.inputs = inputs
+            self.output = output
+            self.weight = weight
+            self.bias = bias
+            self.kernel = kernel
+            self.inChannels = inChannels
+            self.outChannels = outChannels
+            self.activation = activation
+            self.factor = factor
+        }
+
+        /// A 3×3 or 1×1 convolution node.
+        public static func conv2d(_ input: String, _ output: String, weight: String, bias: String?,
+                                  kernel: Int, inChannels: Int, outChannels: Int, relu: Bool = false) -> Node {
+            Node(op: "conv2d", input: input, output: output, weight: weight, bias: bias, kernel: kernel,
+                 inChannels: inChannels, outChannels: outChannels, activation: relu ? "relu" : nil)
+        }
+    }
+
+    /// Output size = input size × scale.
+    public var scale: Int
+    /// `"y"`: luma in, luma out.
+    public var planes: String
+    /// `"bicubic"`, `"nearest"` or `"none"`: added to the graph's output before clamping.
+    public var skip: String
+    /// Input pixels on each side that influence one output pixel.
+    public var receptiveField: Int
+    public var inputs: [Input]
+    public var nodes: [Node]
+    /// The name of the value the graph produces.
+    public var output: String
+
+    enum CodingKeys: String, CodingKey {
+        case scale, planes, skip, inputs, nodes, output
+        case receptiveField = "receptive_field"
+    }
+
+    public init(scale: Int, planes: String = "y", skip: String = "bicubic", receptiveField: Int,
+                inputs: [Input], nodes: [Node], output: String) {
+        self.scale = scale
+        self.planes = planes
+        self.skip = skip
+        self.receptiveField = receptiveField
+        self.inputs = inputs
+        self.nodes = nodes
+        self.output = output
+    }
+}
+
+/// What `skip` adds to the network's output.
+public enum SkipConnection: String, Sendable, Hashable {
+    /// The input luma upscaled by the node's `BicubicUpscaler` (8-bit values / 255).
+    case bicubic
+    /// Each input pixel repeated scale × scale times.
+    case nearest
+    /// Nothing.
+    case none
+}

@@ -1,0 +1,267 @@
+import CDNNL
+
+/// Graph → oneDNN primitives (called once from `CompiledNetwork.init`).
+extension CompiledNetwork {
+    func build() throws(InferenceError) {
+        let inputCount = graph.inputs.count
+        var consumers = [[Int]](repeating: [], count: graph.values.count)
+        for (index, node) in graph.nodes.enumerated() {
+            for input in node.inputs where !consumers[input].contains(index) { consumers[input].append(index) }
+        }
+        for (index, value) in graph.inputs.enumerated() {
+            let memory = try DNNLMemory(desc: plainDesc(value: index), engine: engine)
+            storage[index] = memory
+            inputMemories.append(memory)
+            _ = value
+        }
+        var fused = Set<Int>()
+        for (index, node) in graph.nodes.enumerated() where !fused.contains(index) {
+            let value = inputCount + index
+            switch node.operation {
+            case .conv2d(let parameters):
+                // Fold the ReLU / PReLU nodes that alone consume this convolution's result.
+                var chain: [Int] = []
+                var activations: [FusedActivation] = parameters.relu ? [.relu] : []
+                var last = value
+                while last != graph.output, consumers[last].count == 1, let next = consumers[last].first,
+                      let activation = fusable(graph.nodes[next].operation) {
+                    chain.append(next)
+                    activations.append(activation)
+                    last = inputCount + next
+                }
+                var memory = try convolution(parameters, input: node.inputs[0], output: value, post: activations)
+                if memory == nil {
+                    // oneDNN has no fast kernel with these post-ops: run the activations separately.
+                    chain = []
+                    memory = try convolution(parameters, input: node.inputs[0], output: value,
+                                             post: parameters.relu ? [.relu] : [], acceptReference: true)
+                }
+                for next in chain {
+                    fused.insert(next)
+                    storage[inputCount + next] = memory
+                }
+            case .relu:
+                try eltwiseReLU(input: node.inputs[0], output: value)
+            case .prelu(let slopes):
+                try prelu(slopes, input: node.inputs[0], output: value)
+            case .add:
+                try add(node.inputs[0], node.inputs[1], output: value)
+            case .concat:
+                try concat(node.inputs, output: value)
+            case .pixelShuffle(let factor):
+                try shuffle(input: node.inputs[0], output: value, factor: factor, up: true)
+            case .pixelUnshuffle(let factor):
+                try shuffle(input: node.inputs[0], output: value, factor: factor, up: false)
+            }
+        }
+        outputMemory = try plain(graph.output)
+    }
+
+    private func fusable(_ operation: GraphOperation) -> FusedActivation? {
+        switch operation {
+        case .relu: .relu
+        case .prelu(let slopes): .prelu(slopes: slopes)
+        default: nil
+        }
+    }
+
+    /// `[1, C, h, w]` of value `index` at the compiled size.
+    private func dims(value index: Int) -> [Int] {
+        let size = graph.size(ofValue: index, width: width, height: height) ?? (width, height)
+        return [1, graph.values[index].channels, size.height, size.width]
+    }
+
+    private func plainDesc(value index: Int) throws(InferenceError) -> dnnl_memory_desc_t {
+        try DNNLDesc.make(dims(value: index), tag: dnnl_nchw)
+    }
+
+    private func stored(_ index: Int) throws(InferenceError) -> DNNLMemory {
+        guard let memory = storage[index] else { throw .dnnl(call: "value \(graph.values[index].name) not computed", status: -1) }
+        return memory
+    }
+
+    /// Value `index` in layout `desc`: its own memory, or a reorder step into a new one.
+    private func memory(_ index: Int, as desc: dnnl_memory_desc_t) throws(InferenceError) -> DNNLMemory {
+        let source = try stored(index)
+        if DNNLDesc.equal(source.desc, desc) { return source }
+        let target = try DNNLMemory(desc: desc, engine: engine)
+        let reorder = try makeReorder(from: source.desc, to: desc, engine: engine)
+        steps.append(.primitive(reorder, [arg(DNNL_ARG_FROM, source), arg(DNNL_ARG_TO, target)]))
+        implementations.append("reorder " + reorder.implementation)
+        retained.append(target)
+        return target
+    }
+
+    /// Value `index` as plain NCHW.
+    private func plain(_ index: Int) throws(InferenceError) -> DNNLMemory {
+        try memory(index, as: plainDesc(value: index))
+    }
+
+    /// A memory in layout `desc` holding `values` given in plain layout `plainTag`, reordered once now.
+    private func constant(_ values: [Float], dims: [Int], plainTag: dnnl_format_tag_t,
+                          as desc: dnnl_memory_desc_t?) throws(InferenceError) -> DNNLMemory {
+        let user = try DNNLMemory(desc: DNNLDesc.make(dims, tag: plainTag), engine: engine)
+        user.fill(values)
+        guard let desc, !DNNLDesc.equal(desc, user.desc) else { return user }
+        let target = try DNNLMemory(desc: desc, engine: engine)
+        let reorder = try makeReorder(from: user.desc, to: desc, engine: engine)
+        try reorder.execute([arg(DNNL_ARG_FROM, user), arg(DNNL_ARG_TO, target)], on: engine)
+        try dnnlCheck(dnnl_stream_wait(engine.stream), "stream_wait")
+        return target
+    }
+
+    private func arg(_ kind: Int32, _ memory: DNNLMemory) -> dnnl_exec_arg_t {
+        dnnl_exec_arg_t(arg: kind, memory: memory.memory)
+    }
+
+    private func create(_ opDesc: UnsafeRawPointer, attributes: DNNLAttributes?) throws(InferenceError) -> DNNLPrimitiveDesc {
+        var pd: dnnl_primitive_desc_t?
+        try dnnlCheck(dnnl_primitive_desc_create(&pd, opDesc, attributes?.attr, engine.engine, nil), "primitive_desc_create")
+        guard let pd else { throw .dnnl(call: "primitive_desc_create", status: -1) }
+        return DNNLPrimitiveDesc(pd)
+    }
+
+    private func store(_ value: Int, desc: dnnl_memory_desc_t?) throws(InferenceError) -> DNNLMemory {
+        guard let desc else { throw .dnnl(call: "query dst_md", status: -1) }
+        let memory = try DNNLMemory(desc: desc, engine: engine)
+        storage[value] = memory
+        retained.append(memory)
+        return memory
+    }
+
+    /// Adds a convolution step; returns its output memory, or nil when only a reference
+    /// implementation exists for these post-ops and `acceptReference` is false.
+    private func convolution(_ p: ConvolutionParameters, input: Int, output: Int, post: [FusedActivation],
+                             acceptReference: Bool = false) throws(InferenceError) -> DNNLMemory? {
+        let outDims = dims(value: output)
+        var src = try DNNLDesc.make(dims(value: input), tag: dnnl_format_tag_any)
+        var weights = try DNNLDesc.make([p.outChannels, p.inChannels, p.kernel, p.kernel], tag: dnnl_format_tag_any)
+        var bias = try DNNLDesc.make([p.outChannels], tag: dnnl_x)
+        var dst = try DNNLDesc.make(outDims, tag: dnnl_format_tag_any)
+        let pad = Int64(p.kernel / 2)
+        let strides: [Int64] = [1, 1], padding: [Int64] = [pad, pad]
+        var desc = dnnl_convolution_desc_t()
+        let status: dnnl_status_t
+        if p.bias != nil {
+            status = dnnl_convolution_forward_desc_init(&desc, dnnl_forward_inference, dnnl_convolution_direct,
+                                                        &src, &weights, &bias, &dst, strides, padding, padding)
+        } else {
+            status = dnnl_convolution_forward_desc_init(&desc, dnnl_forward_inference, dnnl_convolution_direct,
+                                                        &src, &weights, nil, &dst, strides, padding, padding)
+        }
+        try dnnlCheck(status, "convolution_forward_desc_init")
+        let attributes = try DNNLAttributes()
+        try attributes.setPostOps(post)
+        let pd = try withUnsafePointer(to: &desc) { pointer throws(InferenceError) in
+            try create(UnsafeRawPointer(pointer), attributes: attributes)
+        }
+        if !acceptReference, !post.isEmpty, pd.implementation.hasPrefix("ref") { return nil }
+        guard let srcDesc = pd.md(dnnl_query_src_md), let weightsDesc = pd.md(dnnl_query_weights_md) else {
+            throw .dnnl(call: "query convolution descs", status: -1)
+        }
+        let source = try memory(input, as: srcDesc)
+        let weightMemory = try constant(p.weights, dims: [p.outChannels, p.inChannels, p.kernel, p.kernel],
+                                        plainTag: dnnl_oihw, as: weightsDesc)
+        let destination = try store(output, desc: pd.md(dnnl_query_dst_md))
+        var args = [arg(DNNL_ARG_SRC, source), arg(DNNL_ARG_WEIGHTS, weightMemory), arg(DNNL_ARG_DST, destination)]
+        retained.append(weightMemory)
+        if let values = p.bias {
+            let biasMemory = try constant(values, dims: [p.outChannels], plainTag: dnnl_x, as: nil)
+            args.append(arg(DNNL_ARG_BIAS, biasMemory))
+            retained.append(biasMemory)
+        }
+        for (index, op) in post.enumerated() {
+            guard case .prelu(let slopes) = op else { continue }
+            let slopeMemory = try constant(slopes, dims: [1, slopes.count, 1, 1], plainTag: dnnl_abcd, as: nil)
+            let kind = DNNL_ARG_ATTR_MULTIPLE_POST_OP_BASE * Int32(index + 1) | DNNL_ARG_WEIGHTS
+            args.append(arg(kind, slopeMemory))
+            retained.append(slopeMemory)
+        }
+        let primitive = try pd.primitive()
+        steps.append(.primitive(primitive, args))
+        implementations.append("conv \(p.inChannels)→\(p.outChannels) k\(p.kernel) " + primitive.implementation)
+        return destination
+    }
+
+    private func eltwiseReLU(input: Int, output: Int) throws(InferenceError) {
+        let source = try stored(input)
+        var data = source.desc
+        var desc = dnnl_eltwise_desc_t()
+        try dnnlCheck(dnnl_eltwise_forward_desc_init(&desc, dnnl_forward_inference, dnnl_eltwise_relu, &data, 0, 0),
+                      "eltwise_forward_desc_init")
+        let pd = try withUnsafePointer(to: &desc) { pointer throws(InferenceError) in
+            try create(UnsafeRawPointer(pointer), attributes: nil)
+        }
+        let destination = try store(output, desc: pd.md(dnnl_query_dst_md))
+        let primitive = try pd.primitive()
+        steps.append(.primitive(primitive, [arg(DNNL_ARG_SRC, source), arg(DNNL_ARG_DST, destination)]))
+        implementations.append("relu " + primitive.implementation)
+    }
+
+    private func prelu(_ slopes: [Float], input: Int, output: Int) throws(InferenceError) {
+        let source = try stored(input)
+        var data = source.desc
+        var weights = try DNNLDesc.make([1, slopes.count, 1, 1], tag: dnnl_format_tag_any)
+        var desc = dnnl_prelu_desc_t()
+        try dnnlCheck(dnnl_prelu_forward_desc_init(&desc, dnnl_forward_inference, &data, &weights), "prelu_forward_desc_init")
+        let pd = try withUnsafePointer(to: &desc) { pointer throws(InferenceError) in
+            try create(UnsafeRawPointer(pointer), attributes: nil)
+        }
+        let slopeMemory = try constant(slopes, dims: [1, slopes.count, 1, 1], plainTag: dnnl_abcd,
+                                       as: pd.md(dnnl_query_weights_md))
+        retained.append(slopeMemory)
+        let destination = try store(output, desc: pd.md(dnnl_query_dst_md))
+        let primitive = try pd.primitive()
+        steps.append(.primitive(primitive, [arg(DNNL_ARG_SRC, source), arg(DNNL_ARG_WEIGHTS, slopeMemory),
+                                            arg(DNNL_ARG_DST, destination)]))
+        implementations.append("prelu " + primitive.implementation)
+    }
+
+    private func add(_ a: Int, _ b: Int, output: Int) throws(InferenceError) {
+        let first = try stored(a)
+        let second = try memory(b, as: first.desc)
+        var src0 = first.desc, src1 = second.desc
+        var dst = try DNNLDesc.make(dims(value: output), tag: dnnl_format_tag_any)
+        var desc = dnnl_binary_desc_t()
+        try dnnlCheck(dnnl_binary_desc_init(&desc, dnnl_binary_add, &src0, &src1, &dst), "binary_desc_init")
+        let pd = try withUnsafePointer(to: &desc) { pointer throws(InferenceError) in
+            try create(UnsafeRawPointer(pointer), attributes: nil)
+        }
+        let destination = try store(output, desc: pd.md(dnnl_query_dst_md))
+        let primitive = try pd.primitive()
+        steps.append(.primitive(primitive, [arg(DNNL_ARG_SRC_0, first), arg(DNNL_ARG_SRC_1, second),
+                                            arg(DNNL_ARG_DST, destination)]))
+        implementations.append("add " + primitive.implementation)
+    }
+
+    private func concat(_ inputs: [Int], output: Int) throws(InferenceError) {
+        var sources: [DNNLMemory] = []
+        for input in inputs { sources.append(try stored(input)) }
+        let descs = sources.map(\.desc)
+        var pd: dnnl_primitive_desc_t?
+        try dnnlCheck(dnnl_concat_primitive_desc_create(&pd, nil, Int32(descs.count), 1, descs, nil, engine.engine),
+                      "concat_primitive_desc_create")
+        guard let pd else { throw .dnnl(call: "concat_primitive_desc_create", status: -1) }
+        let owned = DNNLPrimitiveDesc(pd)
+        let destination = try store(output, desc: owned.md(dnnl_query_dst_md))
+        var args: [dnnl_exec_arg_t] = []
+        for (index, source) in sources.enumerated() { args.append(arg(DNNL_ARG_MULTIPLE_SRC + Int32(index), source)) }
+        args.append(arg(DNNL_ARG_DST, destination))
+        let primitive = try owned.primitive()
+        steps.append(.primitive(primitive, args))
+        implementations.append("concat " + primitive.implementation)
+    }
+
+    private func shuffle(input: Int, output: Int, factor: Int, up: Bool) throws(InferenceError) {
+        let source = try plain(input)
+        let destination = try store(output, desc: plainDesc(value: output))
+        let low = up ? source : destination
+        let high = up ? destination : source
+        let shuffledChannels = up ? graph.values[output].channels : graph.values[input].channels
+        let lowDims = up ? dims(value: input) : dims(value: output)
+        steps.append(.shuffle(PixelShuffleStep(
+            low: low.buffer.assumingMemoryBound(to: Float.self), high: high.buffer.assumingMemoryBound(to: Float.self),
+            channels: shuffledChannels, height: lowDims[2], width: lowDims[3], factor: factor, up: up)))
+        implementations.append(up ? "pixel_shuffle loop" : "pixel_unshuffle loop")
+    }
+}

@@ -1,0 +1,138 @@
+import Inference
+import Testing
+
+/// Runs `model` on random inputs of `width × height` with oneDNN and with the reference
+/// executor; returns the largest absolute difference and the network.
+private func compare(_ model: ModelFile, width: Int, height: Int, threads: Int = 1, seed: UInt64 = 3)
+    throws -> (difference: Float, network: CompiledNetwork, output: FeatureMap) {
+    var random = SeededRandom(seed: seed)
+    let inputs = model.graph.inputs.map { random.map(channels: $0.channels, height: height, width: width) }
+    let network = try CompiledNetwork(graph: model.graph, width: width, height: height, threads: threads)
+    let fast = try network.run(inputs)
+    let slow = try ReferenceExecutor(graph: model.graph).run(inputs)
+    return (fast.maximumDifference(to: slow), network, fast)
+}
+
+@Suite("CompiledNetwork against the reference executor")
+struct CompiledNetworkTests {
+    static let tolerance: Float = 1e-4
+
+    @Test func convolution3x3WithBiasAndFusedReLU() throws {
+        var s = GraphSketch(scale: 1)
+        let c = s.conv("lr", 1, 8, relu: true)
+        let out = s.finish(c, 8)
+        let result = try compare(s.model(output: out), width: 13, height: 9)
+        #expect(result.difference < Self.tolerance)
+        #expect(result.network.implementations.allSatisfy { !$0.contains("ref") }, "\(result.network.implementations)")
+    }
+
+    @Test func convolution1x1WithoutBias() throws {
+        var s = GraphSketch(scale: 1)
+        let c = s.conv("lr", 1, 8)
+        let d = s.conv(c, 8, 12, kernel: 1, bias: false)
+        let out = s.finish(d, 12)
+        #expect(try compare(s.model(output: out), width: 10, height: 7).difference < Self.tolerance)
+    }
+
+    /// oneDNN 2.6.3's jit:avx2 convolution has no PReLU post-op (only ref:any offers one): the
+    /// builder must then keep the fast convolution and run PReLU as its own primitive.
+    @Test func preluAfterConvolutionsStaysOnFastKernels() throws {
+        var s = GraphSketch(scale: 2)
+        let c = s.conv("lr", 1, 16)
+        let p = s.prelu(c, 16)
+        let d = s.conv(p, 16, 16)
+        let q = s.prelu(d, 16)
+        let out = s.finish(q, 16)
+        let result = try compare(s.model(output: out), width: 12, height: 8)
+        #expect(result.difference < Self.tolerance)
+        #expect(result.network.implementations.allSatisfy { !$0.contains("ref") }, "\(result.network.implementations)")
+    }
+
+    @Test func preluAndReLUAsTheirOwnPrimitives() throws {
+        // The convolution's output feeds two nodes, so nothing can be fused.
+        var s = GraphSketch(scale: 1)
+        let c = s.conv("lr", 1, 8)
+        let p = s.prelu(c, 8)
+        let r = s.relu(c)
+        let sum = s.add(p, r)
+        let out = s.finish(sum, 8)
+        let result = try compare(s.model(output: out), width: 11, height: 6)
+        #expect(result.difference < Self.tolerance)
+        #expect(result.network.implementations.contains { $0.hasPrefix("prelu") })
+        #expect(result.network.implementations.contains { $0.hasPrefix("relu") })
+    }
+
+    @Test func addAndConcat() throws {
+        var s = GraphSketch(scale: 2)
+        let a = s.conv("lr", 1, 8)
+        let b = s.conv(a, 8, 8, relu: true)
+        let sum = s.add(a, b)
+        let joined = s.concat([sum, "lr", b])
+        let out = s.finish(joined, 17)
+        let result = try compare(s.model(output: out), width: 9, height: 10)
+        #expect(result.difference < Self.tolerance)
+    }
+
+    @Test func pixelUnshuffleAndShuffle() throws {
+        var s = GraphSketch(scale: 3)
+        let down = s.unshuffle("lr", 2)
+        let c = s.conv(down, 4, 8, relu: true)
+        let up = s.shuffle(c, 2)
+        let out = s.finish(up, 2)
+        let model = try s.model(output: out)
+        #expect(model.graph.alignment == 2)
+        let result = try compare(model, width: 14, height: 10)
+        #expect(result.difference < Self.tolerance)
+        #expect(result.output.width == 42 && result.output.height == 30)
+    }
+
+    @Test func temporalInputs() throws {
+        var s = GraphSketch(scale: 2, inputs: [.init(name: "lr", channels: 1), .init(name: "prev_lr", channels: 1),
+                                               .init(name: "prev_out", channels: 4)])
+        let joined = s.concat(["lr", "prev_lr", "prev_out"])
+        let c = s.conv(joined, 6, 8, relu: true)
+        let out = s.finish(c, 8)
+        #expect(try compare(s.model(output: out), width: 8, height: 8).difference < Self.tolerance)
+    }
+
+    @Test(arguments: 1...12)
+    func randomGraphs(seed: Int) throws {
+        let model = try GraphSketch.random(seed: UInt64(seed), scale: seed % 3 == 0 ? 1 : 2, temporal: seed % 4 == 0)
+        let result = try compare(model, width: 16, height: 10, seed: UInt64(seed))
+        #expect(result.difference < Self.tolerance, "seed \(seed): \(model.graph.nodes.map(\.reference.op))")
+    }
+
+    @Test func twoThreadsGiveTheSameResult() throws {
+        let model = try GraphSketch.designReference()
+        let one = try compare(model, width: 40, height: 24, threads: 1)
+        let two = try compare(model, width: 40, height: 24, threads: 2)
+        #expect(one.difference < Self.tolerance)
+        #expect(two.difference < Self.tolerance)
+        #expect(one.output.maximumDifference(to: two.output) < Self.tolerance)
+        #expect(two.network.threads == 2)
+        #expect(one.network.multiplyAccumulates == 40 * 24 * 9 * (16 + 3 * 256 + 64))
+        #expect(one.network.implementations.allSatisfy { !$0.contains("ref") }, "\(one.network.implementations)")
+    }
+
+    @Test func rejectsBadSizesAndInputs() throws {
+        var s = GraphSketch(scale: 1)
+        let down = s.unshuffle("lr", 2)
+        let c = s.conv(down, 4, 4)
+        let up = s.shuffle(c, 2)
+        let out = s.finish(up, 1)
+        let model = try s.model(output: out)
+        #expect(throws: InferenceError.invalidSize(width: 9, height: 8, alignment: 2)) {
+            try CompiledNetwork(graph: model.graph, width: 9, height: 8)
+        }
+        #expect(throws: InferenceError.invalidSize(width: 0, height: 8, alignment: 2)) {
+            try CompiledNetwork(graph: model.graph, width: 0, height: 8)
+        }
+        #expect(throws: InferenceError.invalidThreads(0)) {
+            try CompiledNetwork(graph: model.graph, width: 8, height: 8, threads: 0)
+        }
+        let network = try CompiledNetwork(graph: model.graph, width: 8, height: 8)
+        #expect(throws: InferenceError.self) { try network.run([]) }
+        #expect(throws: InferenceError.self) { try network.run([FeatureMap(channels: 1, height: 4, width: 8)]) }
+        #expect(network.input(5).count == 0)
+    }
+}
