@@ -11,6 +11,11 @@ let strict: [SwiftSetting] = [
     .enableUpcomingFeature("InternalImportsByDefault"),
 ] + (werror ? [.treatAllWarnings(as: .error)] : [])
 
+/// For the targets whose pixel loops run on the node's real-time path (bicubic, tiles, SSIM, the
+/// synthetic scene): optimized in debug builds too, where they ran ~10× slower unoptimized, too
+/// slow for the restored rendition in the debug-built interop tests.
+let optimizedInDebug: [SwiftSetting] = [.unsafeFlags(["-O"], .when(configuration: .debug))]
+
 /// A C library wrapped as a system-library target: `Sources/<name>/module.modulemap` + `shim.h`.
 func cLibrary(_ name: String, pkgConfig: String? = nil, apt: String) -> Target {
     .systemLibrary(name: name, pkgConfig: pkgConfig, providers: [.apt([apt])])
@@ -57,15 +62,13 @@ let package = Package(
         .target(name: "SRTP", dependencies: ["CSRTP"], swiftSettings: strict),
 
         // Media: codecs (libvpx, libopus), RTP payload formats, scaling (libyuv), quality metrics.
-        // Optimized in debug builds too: its pixel loops (bicubic, SSIM, the synthetic scene) run
-        // 10x slower unoptimized, too slow for the node's real-time path in the interop tests.
         .target(name: "Media", dependencies: ["SansIO", "RTP", "CVPX", "CYUV", "COpus"],
-                swiftSettings: strict + [.unsafeFlags(["-O"], .when(configuration: .debug))]),
+                swiftSettings: strict + optimizedInDebug),
 
         // Restoration networks: safetensors model files run on oneDNN (issue 6).
-        .target(name: "Inference", dependencies: ["CDNNL"], swiftSettings: strict),
+        .target(name: "Inference", dependencies: ["CDNNL"], swiftSettings: strict + optimizedInDebug),
         .target(name: "Restoration", dependencies: ["Media", "Inference", "SansIO"],
-                resources: [.copy("Models")], swiftSettings: strict),
+                resources: [.copy("Models")], swiftSettings: strict + optimizedInDebug),
 
         // Bandwidth estimation and network emulation (issue 4).
         .target(name: "BandwidthEstimation", dependencies: ["SansIO", "RTP"], swiftSettings: strict),
@@ -83,7 +86,7 @@ let package = Package(
         .target(
             name: "Server",
             dependencies: [
-                "Node", "SansIO", "DTLS", "Media",
+                "Node", "SansIO", "DTLS", "Media", "Inference", "Restoration",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),

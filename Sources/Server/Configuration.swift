@@ -103,6 +103,17 @@ public struct LoupeConfiguration: Decodable, Sendable, Equatable {
         /// published video track (per room: `PUT /api/rooms/{room}/processing`). When off, they
         /// receive the original.
         public var enabled = true
+        /// `model`: the restoration network (repair + ×2 super-resolution on oneDNN);
+        /// `bicubic`: the classic upscaler (Keys a = −0.5).
+        public var method = "model"
+        /// The model file for `method: model`; null: the model shipped with Loupe.
+        public var model: String?
+        /// oneDNN threads per rendition for `method: model`.
+        public var threads = 1
+        /// Temporal tile reuse for `method: model`: only tiles whose input changed are recomputed.
+        public var tileReuse = true
+        /// Time the network may spend on one frame; tiles it cannot finish in time are bicubic.
+        public var frameBudgetMs = 30
         /// The rendition's largest size: the publisher's picture × the processor's scale, fitted
         /// inside this box (aspect ratio kept).
         public var maxWidth = 1280
@@ -119,12 +130,18 @@ public struct LoupeConfiguration: Decodable, Sendable, Equatable {
         public var deadlineMs = 100
         public init() {}
         enum CodingKeys: String, CodingKey, CaseIterable {
-            case enabled, maxWidth = "max_width", maxHeight = "max_height", startKbps = "start_kbps"
+            case enabled, method, model, threads, tileReuse = "tile_reuse", frameBudgetMs = "frame_budget_ms"
+            case maxWidth = "max_width", maxHeight = "max_height", startKbps = "start_kbps"
             case minKbps = "min_kbps", maxKbps = "max_kbps", fps, deadlineMs = "deadline_ms"
         }
         public init(from d: any Decoder) throws {
             let c = try strictContainer(d, CodingKeys.self)
             enabled = try c.decodeIfPresent(Bool.self, forKey: .enabled) ?? enabled
+            method = try c.decodeIfPresent(String.self, forKey: .method) ?? method
+            model = try c.decodeIfPresent(String.self, forKey: .model)
+            threads = try c.decodeIfPresent(Int.self, forKey: .threads) ?? threads
+            tileReuse = try c.decodeIfPresent(Bool.self, forKey: .tileReuse) ?? tileReuse
+            frameBudgetMs = try c.decodeIfPresent(Int.self, forKey: .frameBudgetMs) ?? frameBudgetMs
             maxWidth = try c.decodeIfPresent(Int.self, forKey: .maxWidth) ?? maxWidth
             maxHeight = try c.decodeIfPresent(Int.self, forKey: .maxHeight) ?? maxHeight
             startKbps = try c.decodeIfPresent(Int.self, forKey: .startKbps) ?? startKbps
@@ -139,6 +156,9 @@ public struct LoupeConfiguration: Decodable, Sendable, Equatable {
             func check(_ ok: Bool, _ message: String) throws(ConfigurationError) {
                 if !ok { throw ConfigurationError(message: "processing.\(message)") }
             }
+            try check(["model", "bicubic"].contains(method), "method: '\(method)' (expected model or bicubic)")
+            try check((1...64).contains(threads), "threads: \(threads) not in 1...64")
+            try check((1...10_000).contains(frameBudgetMs), "frame_budget_ms: \(frameBudgetMs) not in 1...10000")
             try check((16...7680).contains(maxWidth), "max_width: \(maxWidth) not in 16...7680")
             try check((16...4320).contains(maxHeight), "max_height: \(maxHeight) not in 16...4320")
             try check((1...100_000).contains(minKbps), "min_kbps: \(minKbps) not in 1...100000")

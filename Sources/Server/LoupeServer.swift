@@ -2,12 +2,14 @@ public import Logging
 import DTLS
 import Foundation
 import Hummingbird
+import Inference
 import Media
 import Metrics
 import NIOCore
 import NIOPosix
 import Node
 import Prometheus
+import Restoration
 import SansIO
 import ServiceLifecycle
 
@@ -38,7 +40,7 @@ public struct LoupeServer: Sendable {
         let node = Node(configuration: nodeConfig, certificate: certificate)
         logger.info("DTLS certificate generated", metadata: ["fingerprint": "\(certificate.fingerprint.hex)"])
         let runtime = NodeRuntime(node: node, clock: clock, eventLoop: loop, logger: logger,
-                                  processing: configuration.processing)
+                                  processing: try processingSetup(clock: clock))
 
         let channel = try await DatagramBootstrap(group: loop)
             .channelOption(.socketOption(.so_reuseaddr), value: 1)
@@ -93,6 +95,35 @@ public struct LoupeServer: Sendable {
                 throw ConfigurationError(message: "udp.listen is 0.0.0.0: set udp.public_ips (or --public-ip) to the address peers reach")
             }
             return address
+        }
+    }
+
+    /// The processor each rendition's pipeline runs; a model that cannot be loaded stops the
+    /// node at start with the reason (not at the first restored subscriber).
+    private func processingSetup(clock: MonotonicClock) throws -> ProcessingSetup {
+        let settings = configuration.processing
+        guard settings.method == "model" else { return .bicubic(settings) }
+        let model: ModelFile
+        do {
+            if let path = settings.model {
+                model = try ModelFile(contentsOfFile: path)
+            } else {
+                model = try RestorationProcessor.defaultModel()
+            }
+        } catch {
+            throw ConfigurationError(message: "processing.model: \(error) (set processing.method: bicubic to run without it)")
+        }
+        let restoration = RestorationConfiguration(
+            threads: settings.threads, tileReuse: settings.tileReuse,
+            frameBudget: .milliseconds(settings.frameBudgetMs),
+            maxWidth: settings.maxWidth, maxHeight: settings.maxHeight)
+        let name = model.metadata["name"] ?? "model"
+        logger.info("restoration model loaded", metadata: [
+            "name": "\(name)", "path": "\(settings.model ?? RestorationProcessor.defaultModelPath ?? "-")",
+            "threads": "\(settings.threads)", "tile_reuse": "\(settings.tileReuse)",
+        ])
+        return ProcessingSetup(settings: settings, processorName: name) {
+            try RestorationProcessor(model: model, configuration: restoration, clock: { clock.now() })
         }
     }
 

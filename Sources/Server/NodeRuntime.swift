@@ -26,16 +26,16 @@ actor NodeRuntime {
     /// NIO addresses of the peers we send to, built once per address, not once per packet.
     private var socketAddresses: [TransportAddress: SocketAddress] = [:]
     /// The restored renditions' pipelines (created lazily: it needs `self` to deliver to).
-    private let processingSettings: LoupeConfiguration.Processing
+    private let processingSetup: ProcessingSetup
     private var processingHost: ProcessingHost?
 
     init(node: Node, clock: MonotonicClock, eventLoop: any EventLoop, logger: Logger,
-         processing: LoupeConfiguration.Processing = .init()) {
+         processing: ProcessingSetup = .bicubic(.init())) {
         self.node = node
         self.clock = clock
         self.eventLoop = eventLoop
         self.logger = logger
-        self.processingSettings = processing
+        self.processingSetup = processing
     }
 
     /// Hands the node's processing commands to the pipelines.
@@ -44,7 +44,7 @@ actor NodeRuntime {
         guard !commands.isEmpty else { return }
         if processingHost == nil {
             let loop = eventLoop
-            processingHost = ProcessingHost(settings: processingSettings, clock: clock, logger: logger) { [self] input in
+            processingHost = ProcessingHost(setup: processingSetup, clock: clock, logger: logger) { [self] input in
                 loop.execute { self.assumeIsolated { $0.processed(input) } }
             }
         }

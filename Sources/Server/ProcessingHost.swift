@@ -4,6 +4,22 @@ import Media
 import Node
 import SansIO
 
+/// What the processing host runs: the pipeline settings and the processor each pipeline gets.
+struct ProcessingSetup: Sendable {
+    var settings: LoupeConfiguration.Processing
+    /// "model name" or "bicubic", for logs and `/api/rooms`.
+    var processorName: String
+    /// A new processor for one pipeline (each pipeline owns its own).
+    var makeProcessor: @Sendable () throws -> any FrameProcessor
+
+    /// Bicubic ×2, fitted in the configured box.
+    static func bicubic(_ settings: LoupeConfiguration.Processing) -> ProcessingSetup {
+        ProcessingSetup(settings: settings, processorName: "bicubic") {
+            try BicubicProcessor(factor: 2, maxWidth: settings.maxWidth, maxHeight: settings.maxHeight)
+        }
+    }
+}
+
 /// Runs the node's processing commands: one `VideoPipeline` (decode → processors → encode, on
 /// its own threads) per published video track that has restored subscribers.
 ///
@@ -16,16 +32,17 @@ final class ProcessingHost {
         let codec: VideoCodec
     }
 
-    private let settings: LoupeConfiguration.Processing
+    private let setup: ProcessingSetup
+    private var settings: LoupeConfiguration.Processing { setup.settings }
     private let clock: MonotonicClock
     private let logger: Logger
     private let deliver: @Sendable (NodeInput) -> Void
     private var running: [String: Running] = [:]
 
     /// - Parameter deliver: called on a pipeline thread; must hop to the node's executor.
-    init(settings: LoupeConfiguration.Processing, clock: MonotonicClock, logger: Logger,
+    init(setup: ProcessingSetup, clock: MonotonicClock, logger: Logger,
          deliver: @escaping @Sendable (NodeInput) -> Void) {
-        self.settings = settings
+        self.setup = setup
         self.clock = clock
         self.logger = logger
         self.deliver = deliver
@@ -58,7 +75,7 @@ final class ProcessingHost {
         running.keys.sorted().compactMap { track in
             guard let r = running[track] else { return nil }
             return ProcessingSnapshot(track: track, room: r.room, codec: r.codec.rawValue,
-                                      processor: "bicubic", statistics: r.pipeline.statistics)
+                                      processor: setup.processorName, statistics: r.pipeline.statistics)
         }
     }
 
@@ -70,7 +87,7 @@ final class ProcessingHost {
             deadline: .milliseconds(settings.deadlineMs))
         let deliver = self.deliver
         do {
-            let processor = try BicubicProcessor(factor: 2, maxWidth: settings.maxWidth, maxHeight: settings.maxHeight)
+            let processor = try setup.makeProcessor()
             let clock = self.clock
             let pipeline = try VideoPipeline(
                 configuration: configuration, processor: processor, clock: { clock.now() },
@@ -87,6 +104,7 @@ final class ProcessingHost {
             running[track] = Running(pipeline: pipeline, room: room, codec: codec)
             logger.info("processing started", metadata: [
                 "track": "\(track)", "room": "\(room)", "codec": "\(codec.rawValue)", "kbps": "\(bitrate / 1000)",
+                "processor": "\(setup.processorName)",
             ])
         } catch {
             logger.error("processing: could not create the pipeline", metadata: ["track": "\(track)", "error": "\(error)"])

@@ -47,9 +47,16 @@ async def wait_first_frames(recs, timeout=20):
     assert all(r.first_frame_at is not None for r in recs), "a subscriber never decoded a frame"
 
 
+def bicubic_config(tmp_path):
+    """The issue's stand-in processor: bicubic ×2 (the default is the restoration model)."""
+    path = tmp_path / "bicubic.yaml"
+    path.write_text("processing: {method: bicubic}\n")
+    return str(path)
+
+
 def test_restored_subscriber_gets_720p_while_original_is_unaffected(tmp_path):
     async def scenario():
-        with running_node(tmp_path) as node:
+        with running_node(tmp_path, "--config", bicubic_config(tmp_path)) as node:
             stop = asyncio.Event()
             pub, video, _ = await publish(node, "rr")
             original, restored = Received(), Received()
@@ -102,7 +109,7 @@ def test_restored_subscriber_gets_720p_while_original_is_unaffected(tmp_path):
 
 def test_admin_api_switches_a_room_back_to_the_original(tmp_path):
     async def scenario():
-        with running_node(tmp_path) as node:
+        with running_node(tmp_path, "--config", bicubic_config(tmp_path)) as node:
             stop = asyncio.Event()
             pub, video, _ = await publish(node, "sw")
             restored = Received()
