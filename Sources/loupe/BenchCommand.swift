@@ -192,8 +192,10 @@ struct BenchRestore: ParsableCommand {
             print(String(format: "network alone, full 640x360 frame, %d thread%@: %.1f ms (%.1f GMAC/s)", count,
                          count == 1 ? "" : "s", ms, Double(macs) / 1e6 / ms))
         }
+        let bicubicMs = try bicubicMilliseconds()
+        print(String(format: "bicubic x2 alone (luma + chroma, the skip and fallback): %.1f ms", bicubicMs))
         print("")
-        print("clip          threads  reuse   fps    ms/frame  tiles computed / reused / fallen back   GMAC/s")
+        print("clip          threads  reuse   fps    ms/frame p50 / p95  tiles computed / reused / fallen back   GMAC/s")
         for (name, source) in try clips() {
             for count in threadCounts {
                 for reuse in [false, true] {
@@ -203,7 +205,7 @@ struct BenchRestore: ParsableCommand {
                     print(name.padding(toLength: 14, withPad: " ", startingAt: 0)
                           + "\(count)".padding(toLength: 9, withPad: " ", startingAt: 0)
                           + (reuse ? "on" : "off").padding(toLength: 6, withPad: " ", startingAt: 0)
-                          + String(format: "%6.1f  %8.1f   ", Double(frames) / result.seconds, result.seconds * 1000 / Double(frames))
+                          + String(format: "%6.1f  %6.1f / %5.1f   ", Double(frames) / result.seconds, result.p50, result.p95)
                           + tiles.padding(toLength: 37, withPad: " ", startingAt: 0)
                           + String(format: "%6.1f", Double(c.multiplyAccumulates) / 1e9 / result.seconds))
                 }
@@ -335,18 +337,39 @@ struct BenchRestore: ParsableCommand {
         }
     }
 
+    private func bicubicMilliseconds() throws -> Double {
+        let frame = SyntheticScene(width: 640, height: 360).frame(1)
+        do {
+            let upscaler = try BicubicUpscaler(factor: 2)
+            _ = try upscaler.upscale(frame)
+            let runs = 20
+            let started = ContinuousClock.now
+            for _ in 0..<runs { _ = try upscaler.upscale(frame) }
+            return Double((ContinuousClock.now - started).microseconds) / 1000 / Double(runs)
+        } catch {
+            throw CommandFailure(error.description)
+        }
+    }
+
     private func measure(_ file: ModelFile, frames source: [I420Frame], threads: Int, reuse: Bool) throws
-        -> (seconds: Double, counters: RestorationCounters) {
+        -> (seconds: Double, p50: Double, p95: Double, counters: RestorationCounters) {
         let configuration = RestorationConfiguration(threads: threads, tiling: reuse, tileWidth: tileWidth,
                                                      tileHeight: tileHeight, tileReuse: reuse)
         do {
             let processor = try RestorationProcessor(model: file, configuration: configuration)
             try processor.warmUp(width: 640, height: 360)
             try processor.configure(stream: "bench", width: 640, height: 360)
+            var times: [Double] = []
             let started = ContinuousClock.now
-            for frame in source { _ = try processor.process([frame], stream: "bench") }
+            for frame in source {
+                let before = ContinuousClock.now
+                _ = try processor.process([frame], stream: "bench")
+                times.append(Double((ContinuousClock.now - before).microseconds) / 1000)
+            }
             let seconds = Double((ContinuousClock.now - started).microseconds) / 1e6
-            return (seconds, processor.counters(for: "bench") ?? RestorationCounters())
+            times.sort()
+            let p50 = times[times.count / 2], p95 = times[min(times.count - 1, times.count * 95 / 100)]
+            return (seconds, p50, p95, processor.counters(for: "bench") ?? RestorationCounters())
         } catch {
             throw CommandFailure(error.description)
         }
