@@ -52,6 +52,10 @@ public final class CompiledNetwork {
         try build()
     }
 
+    /// The OpenMP thread count in effect on the calling thread (what oneDNN will use for a
+    /// primitive created or run now), or nil when the OpenMP runtime was not found.
+    public static var callingThreadOpenMPThreads: Int? { OpenMPThreads.current }
+
     /// The plain NCHW buffer of graph input `index` (`channels × height × width` floats), valid
     /// as long as the network; empty for an index out of range.
     public func input(_ index: Int) -> UnsafeMutableBufferPointer<Float> {

@@ -169,8 +169,9 @@ final class DNNLAttributes {
         self.attr = attr
     }
 
-    /// Sets the post-ops: ReLU or per-channel PReLU (mask over the channel dimension), in order.
-    func setPostOps(_ ops: [FusedActivation]) throws(InferenceError) {
+    /// Sets the post-ops in order: ReLU, per-channel PReLU (mask over the channel dimension), or
+    /// the addition of another tensor (binary add, its layout given).
+    func setPostOps(_ ops: [PostOp]) throws(InferenceError) {
         guard !ops.isEmpty else { return }
         var postOps: dnnl_post_ops_t?
         try dnnlCheck(dnnl_post_ops_create(&postOps), "post_ops_create")
@@ -180,6 +181,9 @@ final class DNNLAttributes {
             switch op {
             case .relu: try dnnlCheck(dnnl_post_ops_append_eltwise(postOps, 1, dnnl_eltwise_relu, 0, 0), "append_eltwise")
             case .prelu: try dnnlCheck(dnnl_post_ops_append_prelu(postOps, 1 << 1), "append_prelu")
+            case .add(let memory):
+                var desc = memory.desc
+                try dnnlCheck(dnnl_post_ops_append_binary(postOps, dnnl_binary_add, &desc), "append_binary")
             }
         }
         try dnnlCheck(dnnl_primitive_attr_set_post_ops(attr, postOps), "attr_set_post_ops")
@@ -188,10 +192,12 @@ final class DNNLAttributes {
     deinit { dnnl_primitive_attr_destroy(attr) }
 }
 
-/// An activation folded into the convolution before it.
-enum FusedActivation {
+/// A node folded into the convolution before it.
+enum PostOp {
     case relu
     case prelu(slopes: [Float])
+    /// `+ memory` (a value computed before the convolution runs).
+    case add(DNNLMemory)
 }
 
 /// A oneDNN reorder from one memory to another, created and run once (weights) or kept as a step.

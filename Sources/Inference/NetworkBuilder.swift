@@ -19,31 +19,34 @@ extension CompiledNetwork {
             let value = inputCount + index
             switch node.operation {
             case .conv2d(let parameters):
-                // Fold the ReLU / PReLU nodes that alone consume this convolution's result.
-                var chain: [Int] = []
-                var activations: [FusedActivation] = parameters.relu ? [.relu] : []
+                // Nodes that alone consume this convolution's result can run as its post-ops:
+                // ReLU, PReLU, and an add whose other operand is already computed. oneDNN has
+                // fast kernels for some chains only; try the longest, then shorter ones.
+                var chain: [(node: Int, op: PostOp)] = []
                 var last = value
                 while last != graph.output, consumers[last].count == 1, let next = consumers[last].first,
-                      let activation = fusable(graph.nodes[next].operation) {
-                    chain.append(next)
-                    activations.append(activation)
+                      let op = fusable(graph.nodes[next], after: last) {
+                    chain.append((next, op))
                     last = inputCount + next
                 }
-                var memory = try convolution(parameters, input: node.inputs[0], output: value, post: activations)
-                if memory == nil {
-                    // oneDNN has no fast kernel with these post-ops: run the activations separately.
-                    chain = []
+                let base: [PostOp] = parameters.relu ? [.relu] : []
+                var length = chain.count
+                var memory: DNNLMemory?
+                while memory == nil {
                     memory = try convolution(parameters, input: node.inputs[0], output: value,
-                                             post: parameters.relu ? [.relu] : [], acceptReference: true)
+                                             post: base + chain.prefix(length).map(\.op), acceptReference: length == 0)
+                    if memory == nil { length -= 1 }
                 }
-                for next in chain {
+                for (next, _) in chain.prefix(length) {
                     fused.insert(next)
                     storage[inputCount + next] = memory
                 }
             case .relu:
-                try eltwiseReLU(input: node.inputs[0], output: value)
+                let input = node.inputs[0]
+                try eltwiseReLU(input: input, output: value, inPlace: input >= inputCount && consumers[input].count == 1)
             case .prelu(let slopes):
-                try prelu(slopes, input: node.inputs[0], output: value)
+                let input = node.inputs[0]
+                try prelu(slopes, input: input, output: value, inPlace: input >= inputCount && consumers[input].count == 1)
             case .add:
                 try add(node.inputs[0], node.inputs[1], output: value)
             case .concat:
@@ -57,11 +60,15 @@ extension CompiledNetwork {
         outputMemory = try plain(graph.output)
     }
 
-    private func fusable(_ operation: GraphOperation) -> FusedActivation? {
-        switch operation {
-        case .relu: .relu
-        case .prelu(let slopes): .prelu(slopes: slopes)
-        default: nil
+    private func fusable(_ node: GraphNode, after value: Int) -> PostOp? {
+        switch node.operation {
+        case .relu: return .relu
+        case .prelu(let slopes): return .prelu(slopes: slopes)
+        case .add:
+            guard let other = node.inputs.first(where: { $0 != value }), node.inputs.count == 2,
+                  let memory = storage[other] else { return nil }
+            return .add(memory)
+        default: return nil
         }
     }
 
@@ -131,7 +138,7 @@ extension CompiledNetwork {
 
     /// Adds a convolution step; returns its output memory, or nil when only a reference
     /// implementation exists for these post-ops and `acceptReference` is false.
-    private func convolution(_ p: ConvolutionParameters, input: Int, output: Int, post: [FusedActivation],
+    private func convolution(_ p: ConvolutionParameters, input: Int, output: Int, post: [PostOp],
                              acceptReference: Bool = false) throws(InferenceError) -> DNNLMemory? {
         let outDims = dims(value: output)
         var src = try DNNLDesc.make(dims(value: input), tag: dnnl_format_tag_any)
@@ -171,19 +178,41 @@ extension CompiledNetwork {
             retained.append(biasMemory)
         }
         for (index, op) in post.enumerated() {
-            guard case .prelu(let slopes) = op else { continue }
-            let slopeMemory = try constant(slopes, dims: [1, slopes.count, 1, 1], plainTag: dnnl_abcd, as: nil)
-            let kind = DNNL_ARG_ATTR_MULTIPLE_POST_OP_BASE * Int32(index + 1) | DNNL_ARG_WEIGHTS
-            args.append(arg(kind, slopeMemory))
-            retained.append(slopeMemory)
+            let base = DNNL_ARG_ATTR_MULTIPLE_POST_OP_BASE * Int32(index + 1)
+            switch op {
+            case .relu: continue
+            case .prelu(let slopes):
+                let slopeMemory = try constant(slopes, dims: [1, slopes.count, 1, 1], plainTag: dnnl_abcd, as: nil)
+                args.append(arg(base | DNNL_ARG_WEIGHTS, slopeMemory))
+                retained.append(slopeMemory)
+            case .add(let memory):
+                args.append(arg(base | DNNL_ARG_SRC_1, memory))
+            }
         }
         let primitive = try pd.primitive()
         steps.append(.primitive(primitive, args))
-        implementations.append("conv \(p.inChannels)→\(p.outChannels) k\(p.kernel) " + primitive.implementation)
+        let fused = post.map { op in
+            switch op {
+            case .relu: "+relu"
+            case .prelu: "+prelu"
+            case .add: "+add"
+            }
+        }.joined()
+        implementations.append("conv \(p.inChannels)→\(p.outChannels) k\(p.kernel)\(fused) " + primitive.implementation)
         return destination
     }
 
-    private func eltwiseReLU(input: Int, output: Int) throws(InferenceError) {
+    /// Output memory for an elementwise node: the input's own (in place) or a new one.
+    private func elementwiseDestination(_ source: DNNLMemory, desc: dnnl_memory_desc_t?, output: Int,
+                                        inPlace: Bool) throws(InferenceError) -> DNNLMemory {
+        if inPlace, let desc, DNNLDesc.equal(desc, source.desc) {
+            storage[output] = source
+            return source
+        }
+        return try store(output, desc: desc)
+    }
+
+    private func eltwiseReLU(input: Int, output: Int, inPlace: Bool) throws(InferenceError) {
         let source = try stored(input)
         var data = source.desc
         var desc = dnnl_eltwise_desc_t()
@@ -192,13 +221,13 @@ extension CompiledNetwork {
         let pd = try withUnsafePointer(to: &desc) { pointer throws(InferenceError) in
             try create(UnsafeRawPointer(pointer), attributes: nil)
         }
-        let destination = try store(output, desc: pd.md(dnnl_query_dst_md))
+        let destination = try elementwiseDestination(source, desc: pd.md(dnnl_query_dst_md), output: output, inPlace: inPlace)
         let primitive = try pd.primitive()
         steps.append(.primitive(primitive, [arg(DNNL_ARG_SRC, source), arg(DNNL_ARG_DST, destination)]))
-        implementations.append("relu " + primitive.implementation)
+        implementations.append("relu " + primitive.implementation + (destination === source ? " in place" : ""))
     }
 
-    private func prelu(_ slopes: [Float], input: Int, output: Int) throws(InferenceError) {
+    private func prelu(_ slopes: [Float], input: Int, output: Int, inPlace: Bool) throws(InferenceError) {
         let source = try stored(input)
         var data = source.desc
         var weights = try DNNLDesc.make([1, slopes.count, 1, 1], tag: dnnl_format_tag_any)
@@ -210,11 +239,11 @@ extension CompiledNetwork {
         let slopeMemory = try constant(slopes, dims: [1, slopes.count, 1, 1], plainTag: dnnl_abcd,
                                        as: pd.md(dnnl_query_weights_md))
         retained.append(slopeMemory)
-        let destination = try store(output, desc: pd.md(dnnl_query_dst_md))
+        let destination = try elementwiseDestination(source, desc: pd.md(dnnl_query_dst_md), output: output, inPlace: inPlace)
         let primitive = try pd.primitive()
         steps.append(.primitive(primitive, [arg(DNNL_ARG_SRC, source), arg(DNNL_ARG_WEIGHTS, slopeMemory),
                                             arg(DNNL_ARG_DST, destination)]))
-        implementations.append("prelu " + primitive.implementation)
+        implementations.append("prelu " + primitive.implementation + (destination === source ? " in place" : ""))
     }
 
     private func add(_ a: Int, _ b: Int, output: Int) throws(InferenceError) {

@@ -1,13 +1,15 @@
 import ArgumentParser
 import Foundation
+import Inference
 import Media
+import Restoration
 import SansIO
 
 /// `loupe bench`: measurements that docs/benchmarks.md records.
 struct Bench: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Benchmarks (run a release build).",
-        subcommands: [BenchPipeline.self])
+        subcommands: [BenchPipeline.self, BenchRestore.self])
 }
 
 /// `loupe bench pipeline`: the video processing path, 360p VP8 → bicubic ×2 → 720p VP8.
@@ -143,5 +145,233 @@ struct BenchPipeline: ParsableCommand {
     private func kbps(bytes: Int, frames: Int) -> Int {
         guard frames > 0 else { return 0 }
         return Int((Double(bytes) * 8 * 30 / Double(frames) / 1000).rounded())
+    }
+}
+
+/// `loupe bench restore`: the restoration network on 640×360 → 1280×720 frames.
+struct BenchRestore: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "restore",
+        abstract: "RestorationProcessor fps on 640x360 → 1280x720, 1 and 2 threads, tile reuse off and on.",
+        discussion: """
+            Clips: talking-head (a static background, SyntheticScene's first frame, with a swaying head \
+            whose mouth moves every frame and whose eyes blink) and full-motion (SyntheticScene with \
+            sensor noise ±2: every pixel changes every frame), or --clip FILE.y4m (scaled to 640x360). \
+            Reuse off runs whole frames; reuse on runs --tile-width x --tile-height tiles (full frame \
+            when most tiles changed). --model: a model file, "default" (the built-in model, or the \
+            design reference network when none is built in) or "design-reference" (conv 1→16, \
+            3 × conv 16→16 + ReLU, conv 16→4, shuffle ×2, random weights: DESIGN.md §8). \
+            GMAC/s counts the multiply-accumulates the network actually ran. To limit the process to \
+            one core run it under `taskset -c 0`.
+            """)
+
+    @Option(help: "Frames per run.") var frames = 150
+    @Option(help: "A model file, default, or design-reference.") var model = "default"
+    @Option(help: "Clip: talking-head, full-motion, all, or a Y4M file.") var clip = "all"
+    @Option(help: "Thread counts to run, comma-separated.") var threads = "1,2"
+    @Option(help: "Tile width (input pixels) with reuse on.") var tileWidth = 64
+    @Option(help: "Tile height (input pixels) with reuse on.") var tileHeight = 64
+
+    func validate() throws {
+        guard (1...100_000).contains(frames) else { throw ValidationError("--frames must be in 1…100000") }
+        guard tileWidth > 0, tileHeight > 0 else { throw ValidationError("tile sizes must be positive") }
+    }
+
+    func run() throws {
+        let file = try loadModel()
+        let threadCounts = threads.split(separator: ",").compactMap { Int($0.trimmingCharacters(in: .whitespaces)) }
+        guard !threadCounts.isEmpty, threadCounts.allSatisfy({ (1...64).contains($0) }) else {
+            throw CommandFailure("--threads must list counts in 1…64")
+        }
+        let macs = file.graph.multiplyAccumulates(width: 640, height: 360)
+        print("restore bench: model \(file.metadata["name"] ?? model), \(String(format: "%.2f", Double(macs) / 1e9)) GMAC "
+              + "per 640x360 frame, receptive field \(file.graph.receptiveField); \(frames) frames per run; "
+              + "tiles \(tileWidth)x\(tileHeight) with reuse")
+        for count in threadCounts {
+            let ms = try networkMilliseconds(file, threads: count)
+            print(String(format: "network alone, full 640x360 frame, %d thread%@: %.1f ms (%.1f GMAC/s)", count,
+                         count == 1 ? "" : "s", ms, Double(macs) / 1e6 / ms))
+        }
+        let bicubicMs = try bicubicMilliseconds()
+        print(String(format: "bicubic x2 alone (luma + chroma, the skip and fallback): %.1f ms", bicubicMs))
+        print("")
+        print("clip          threads  reuse   fps    ms/frame p50 / p95  tiles computed / reused / fallen back   GMAC/s")
+        for (name, source) in try clips() {
+            for count in threadCounts {
+                for reuse in [false, true] {
+                    let result = try measure(file, frames: source, threads: count, reuse: reuse)
+                    let c = result.counters
+                    let tiles = "\(c.tilesComputed) / \(c.tilesReused) / \(c.tilesFallenBack)"
+                    print(name.padding(toLength: 14, withPad: " ", startingAt: 0)
+                          + "\(count)".padding(toLength: 9, withPad: " ", startingAt: 0)
+                          + (reuse ? "on" : "off").padding(toLength: 6, withPad: " ", startingAt: 0)
+                          + String(format: "%6.1f  %6.1f / %5.1f   ", Double(frames) / result.seconds, result.p50, result.p95)
+                          + tiles.padding(toLength: 37, withPad: " ", startingAt: 0)
+                          + String(format: "%6.1f", Double(c.multiplyAccumulates) / 1e9 / result.seconds))
+                }
+            }
+        }
+    }
+
+    private func loadModel() throws -> ModelFile {
+        do {
+            switch model {
+            case "design-reference": return try BenchRestore.designReference()
+            case "default":
+                if RestorationProcessor.defaultModelPath == nil { return try BenchRestore.designReference() }
+                return try RestorationProcessor.defaultModel()
+            default: return try ModelFile(contentsOfFile: model)
+            }
+        } catch let error as ModelLoadError {
+            throw CommandFailure("\(model): \(error)")
+        } catch {
+            throw CommandFailure("\(model): \(error)")
+        }
+    }
+
+    /// DESIGN.md §8's measured network with random weights.
+    static func designReference() throws(ModelLoadError) -> ModelFile {
+        var state: UInt64 = 42
+        func random(_ count: Int, _ bound: Float) -> [Float] {
+            (0..<count).map { _ in
+                state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+                return (Float(state >> 40) / Float(1 << 24) * 2 - 1) * bound
+            }
+        }
+        var nodes: [ModelArchitecture.Node] = []
+        var tensors: [SafetensorsTensor] = []
+        var input = "lr"
+        for (index, (cin, cout)) in [(1, 16), (16, 16), (16, 16), (16, 16), (16, 4)].enumerated() {
+            let name = "c\(index)"
+            tensors.append(SafetensorsTensor(name: name + ".weight", shape: [cout, cin, 3, 3],
+                                             values: random(cout * cin * 9, 1 / Float(9 * cin).squareRoot())))
+            tensors.append(SafetensorsTensor(name: name + ".bias", shape: [cout], values: random(cout, 0.01)))
+            nodes.append(.conv2d(input, name, weight: name + ".weight", bias: name + ".bias", kernel: 3,
+                                 inChannels: cin, outChannels: cout, relu: (1...3).contains(index)))
+            input = name
+        }
+        nodes.append(ModelArchitecture.Node(op: "pixel_shuffle", input: input, output: "out", factor: 2))
+        let architecture = ModelArchitecture(scale: 2, receptiveField: 5, inputs: [.init(name: "lr", channels: 1)],
+                                             nodes: nodes, output: "out")
+        return try ModelFile(bytes: ModelFile.serialize(architecture: architecture, tensors: tensors,
+                                                        metadata: ["name": "design-reference"]))
+    }
+
+    private func clips() throws -> [(String, [I420Frame])] {
+        switch clip {
+        case "talking-head": return [("talking-head", BenchRestore.talkingHead(frames: frames))]
+        case "full-motion": return [("full-motion", BenchRestore.fullMotion(frames: frames))]
+        case "all":
+            return [("talking-head", BenchRestore.talkingHead(frames: frames)),
+                    ("full-motion", BenchRestore.fullMotion(frames: frames))]
+        default:
+            var pictures: [I420Frame] = []
+            do {
+                let reader = try Y4MReader(path: clip)
+                while pictures.count < frames, let frame = try reader.nextFrame() {
+                    pictures.append(frame.width == 640 && frame.height == 360
+                                    ? frame : try frame.scaled(width: 640, height: 360, filter: .box))
+                }
+            } catch let error as Y4MError {
+                throw CommandFailure.y4m(error, path: clip)
+            } catch {
+                throw CommandFailure("\(clip): \(error)")
+            }
+            guard let first = pictures.first else { throw CommandFailure("\(clip) has no frames") }
+            while pictures.count < frames { pictures.append(pictures[pictures.count % max(1, pictures.count)]) }
+            _ = first
+            let name = (clip as NSString).lastPathComponent
+            return [(String(name.prefix(13)), pictures)]
+        }
+    }
+
+    static func fullMotion(frames: Int) -> [I420Frame] {
+        let scene = SyntheticScene(width: 640, height: 360, fps: 30, noise: 2)
+        return (0..<frames).map { scene.frame($0) }
+    }
+
+    /// A static background with a head that sways a few pixels, a mouth that moves every frame
+    /// and eyes that blink.
+    static func talkingHead(frames: Int) -> [I420Frame] {
+        let background = SyntheticScene(width: 640, height: 360, fps: 30).frame(0)
+        return (0..<frames).map { index in
+            var frame = background
+            frame.timestamp = UInt32(truncatingIfNeeded: index * 3000)
+            let phase = index % 90
+            let sway = (phase < 45 ? phase : 90 - phase) * 6 / 45 - 3
+            let cx = 320 + sway, cy = 190, rx = 60, ry = 78
+            for row in (cy - ry)...(cy + ry) {
+                for col in (cx - rx)...(cx + rx) {
+                    let dx = Double(col - cx) / Double(rx), dy = Double(row - cy) / Double(ry)
+                    if dx * dx + dy * dy <= 1 {
+                        frame.y[row * 640 + col] = UInt8(truncatingIfNeeded: 150 + (col - cx) / 4 - (row - cy) / 6)
+                    }
+                }
+            }
+            let blink = index % 60 < 3
+            for eye in [cx - 22, cx + 22] {
+                for row in (cy - 18)..<(cy - (blink ? 16 : 10)) {
+                    for col in (eye - 7)..<(eye + 7) { frame.y[row * 640 + col] = 40 }
+                }
+            }
+            let opening = 3 + ((index % 8) < 4 ? index % 8 : 8 - index % 8) * 3
+            for row in (cy + 35)..<(cy + 35 + opening) {
+                for col in (cx - 20)..<(cx + 20) { frame.y[row * 640 + col] = 70 }
+            }
+            return frame
+        }
+    }
+
+    private func networkMilliseconds(_ file: ModelFile, threads: Int) throws -> Double {
+        do {
+            let network = try CompiledNetwork(graph: file.graph, width: 640, height: 360, threads: threads)
+            let input = network.input(0)
+            for i in 0..<input.count { input[i] = Float(i % 251) / 255 }
+            try network.execute()
+            let runs = 20
+            let started = ContinuousClock.now
+            for _ in 0..<runs { try network.execute() }
+            return Double((ContinuousClock.now - started).microseconds) / 1000 / Double(runs)
+        } catch {
+            throw CommandFailure("\(error)")
+        }
+    }
+
+    private func bicubicMilliseconds() throws -> Double {
+        let frame = SyntheticScene(width: 640, height: 360).frame(1)
+        do {
+            let upscaler = try BicubicUpscaler(factor: 2)
+            _ = try upscaler.upscale(frame)
+            let runs = 20
+            let started = ContinuousClock.now
+            for _ in 0..<runs { _ = try upscaler.upscale(frame) }
+            return Double((ContinuousClock.now - started).microseconds) / 1000 / Double(runs)
+        } catch {
+            throw CommandFailure(error.description)
+        }
+    }
+
+    private func measure(_ file: ModelFile, frames source: [I420Frame], threads: Int, reuse: Bool) throws
+        -> (seconds: Double, p50: Double, p95: Double, counters: RestorationCounters) {
+        let configuration = RestorationConfiguration(threads: threads, tiling: reuse, tileWidth: tileWidth,
+                                                     tileHeight: tileHeight, tileReuse: reuse)
+        do {
+            let processor = try RestorationProcessor(model: file, configuration: configuration)
+            try processor.warmUp(width: 640, height: 360)
+            try processor.configure(stream: "bench", width: 640, height: 360)
+            var times: [Double] = []
+            let started = ContinuousClock.now
+            for frame in source {
+                let before = ContinuousClock.now
+                _ = try processor.process([frame], stream: "bench")
+                times.append(Double((ContinuousClock.now - before).microseconds) / 1000)
+            }
+            let seconds = Double((ContinuousClock.now - started).microseconds) / 1e6
+            times.sort()
+            let p50 = times[times.count / 2], p95 = times[min(times.count - 1, times.count * 95 / 100)]
+            return (seconds, p50, p95, processor.counters(for: "bench") ?? RestorationCounters())
+        } catch {
+            throw CommandFailure(error.description)
+        }
     }
 }

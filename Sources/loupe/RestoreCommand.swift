@@ -1,18 +1,23 @@
 import ArgumentParser
 import Dispatch
 import Foundation
+import Inference
 import Media
+import Restoration
 import Synchronization
 
 /// `loupe restore`: runs the upscaler on every frame of a video file, optionally scoring the
 /// result against a reference.
 struct Restore: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Upscale every frame of a Y4M video (bicubic, Keys a = -0.5).",
+        abstract: "Upscale every frame of a Y4M video (bicubic, Keys a = -0.5, or a restoration network).",
         discussion: """
-            With --reference, prints the Y/U/V PSNR (from the mean squared error over all frames) \
-            and the mean SSIM (Wang et al. 2004) of OUT against REF, which must have OUT's size and \
-            frame count. See docs/operations.md.
+            --method model runs a loupe-restoration/1 network (docs/model-format.md; default: the \
+            model built into loupe) on luma, frame by frame in order (temporal models keep state), \
+            with bicubic chroma; --threads is then the network's oneDNN thread count. --method \
+            bicubic upscales --threads frames in parallel. With --reference, prints the Y/U/V PSNR \
+            (from the mean squared error over all frames) and the mean SSIM (Wang et al. 2004) of \
+            OUT against REF, which must have OUT's size and frame count. See docs/operations.md.
             """)
 
     enum Method: String, ExpressibleByArgument, CaseIterable { case bicubic, model }
@@ -20,20 +25,25 @@ struct Restore: ParsableCommand {
     @Argument(help: "Input video (YUV4MPEG2, 8-bit 4:2:0).") var input: String
     @Argument(help: "Output video (YUV4MPEG2).") var output: String
     @Option(help: "Upscaling factor (1…8).") var scale = 2
-    @Option(help: "bicubic, or model (a restoration network; not available yet).") var method: Method = .bicubic
-    @Option(help: "Frames processed in parallel (1…64).") var threads = 1
+    @Option(help: "bicubic, or model (a restoration network).") var method: Method = .bicubic
+    @Option(help: "Model file for --method model (default: the built-in restore-x2).") var model: String?
+    @Option(help: "bicubic: frames processed in parallel; model: network threads (1…64).") var threads = 1
+    @Flag(inversion: .prefixedNo, help: "Model: recompute only tiles whose input changed (temporal tile reuse).")
+    var tileReuse = true
+    @Option(help: "Model: tile width in input pixels (0: whole frames, no tiles).") var tileWidth = 128
+    @Option(help: "Model: tile height in input pixels.") var tileHeight = 64
     @Option(help: "Reference video to score OUT against (same size and frame count as OUT).")
     var reference: String?
 
     func validate() throws {
         guard (1...8).contains(scale) else { throw ValidationError("--scale must be in 1…8 (got \(scale))") }
         guard (1...64).contains(threads) else { throw ValidationError("--threads must be in 1…64 (got \(threads))") }
+        guard tileWidth >= 0, tileHeight > 0 else { throw ValidationError("--tile-width must be ≥ 0 and --tile-height > 0") }
+        if model != nil && method != .model { throw ValidationError("--model needs --method model") }
     }
 
     func run() throws {
-        guard method == .bicubic else {
-            throw CommandFailure("--method model is not available yet: no restoration model is built into loupe; use --method bicubic")
-        }
+        let processor = method == .model ? try makeProcessor() : nil
         let upscaler: BicubicUpscaler
         do { upscaler = try BicubicUpscaler(factor: scale) } catch { throw CommandFailure(error.description) }
         let reader: Y4MReader
@@ -80,7 +90,8 @@ struct Restore: ParsableCommand {
                 }
             }
             guard !batch.isEmpty else { break }
-            let results = Restore.process(batch, references: references, upscaler: upscaler)
+            let results = try processor.map { try Restore.restore(batch, references: references, processor: $0) }
+                ?? Restore.process(batch, references: references, upscaler: upscaler)
             for (index, result) in results.enumerated() {
                 let frameNumber = reader.framesRead - batch.count + index
                 let (picture, measurement) = try result.mapError { error in
@@ -101,9 +112,14 @@ struct Restore: ParsableCommand {
         let elapsed = ContinuousClock.now - started
         let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
         let frames = reader.framesRead
-        print(String(format: "restore: %d frames %@ -> %@ bicubic x%d, %d threads, %.1f fps",
-                     frames, sizeText(inWidth, inHeight), sizeText(outWidth, outHeight), scale, threads,
-                     seconds > 0 ? Double(frames) / seconds : 0))
+        print(String(format: "restore: %d frames %@ -> %@ %@ x%d, %d threads, %.1f fps",
+                     frames, sizeText(inWidth, inHeight), sizeText(outWidth, outHeight), processor?.name ?? "bicubic",
+                     scale, threads, seconds > 0 ? Double(frames) / seconds : 0))
+        if let counters = processor?.totals {
+            print("tiles: \(counters.tilesComputed) computed, \(counters.tilesReused) reused, "
+                  + "\(counters.tilesFallenBack) fallen back; \(counters.fullFrameRuns) full-frame runs; "
+                  + String(format: "%.2f GMAC", Double(counters.multiplyAccumulates) / 1e9))
+        }
         if let reference {
             if let psnr = quality.psnr {
                 print(String(format: "PSNR Y %.2f U %.2f V %.2f dB vs %@", psnr.y, psnr.u, psnr.v, reference))
@@ -113,6 +129,54 @@ struct Restore: ParsableCommand {
             } else if quality.frames > 0 {
                 print("SSIM not computed: pictures under 21x21")
             }
+        }
+    }
+
+    /// The restoration processor for --method model, configured for the input's size below.
+    private func makeProcessor() throws -> RestorationProcessor {
+        let file: ModelFile
+        do {
+            if let model {
+                file = try ModelFile(contentsOfFile: model)
+            } else {
+                file = try RestorationProcessor.defaultModel()
+            }
+        } catch let error as ModelLoadError {
+            throw CommandFailure("\(model ?? "default model"): \(error)")
+        } catch {
+            throw CommandFailure("\(error)")
+        }
+        guard file.graph.scale == scale else {
+            throw CommandFailure("the model scales ×\(file.graph.scale), --scale is \(scale)")
+        }
+        let configuration = RestorationConfiguration(
+            threads: threads, tiling: tileWidth > 0, tileWidth: max(tileWidth, 1), tileHeight: tileHeight,
+            tileReuse: tileReuse && tileWidth > 0, maxWidth: 16384, maxHeight: 16384)
+        do {
+            return try RestorationProcessor(model: file, configuration: configuration)
+        } catch {
+            throw CommandFailure(error.description)
+        }
+    }
+
+    /// Restores `batch` in order through `processor` (configured on first use), scoring when
+    /// references are given.
+    static func restore(_ batch: [I420Frame], references: [I420Frame], processor: RestorationProcessor) throws
+        -> [Result<(I420Frame, Measurement?), FrameScaleError>] {
+        guard let first = batch.first else { return [] }
+        if processor.counters(for: "restore") == nil {
+            do { try processor.configure(stream: "restore", width: first.width, height: first.height) } catch {
+                throw CommandFailure(error.description)
+            }
+        }
+        let pictures: [I420Frame]
+        do { pictures = try processor.process(batch, stream: "restore") } catch { throw CommandFailure(error.description) }
+        return pictures.enumerated().map { i, picture in
+            var measurement: Measurement?
+            if i < references.count, let mse = PlaneMSE(picture, references[i]) {
+                measurement = Measurement(mse: mse, ssim: PlaneSSIM(picture, references[i]))
+            }
+            return .success((picture, measurement))
         }
     }
 
