@@ -13,6 +13,10 @@ public import RTP
 /// estimator; the newly reported ones give the loss fraction. The target is
 /// min(loss-based, delay-based, REMB), within [min, max].
 ///
+/// With a `CongestionWindowPushback`, the bytes sent and not yet reported by feedback are data
+/// in flight, and `encoderTarget` is the target pushed back when they exceed the congestion
+/// window (libwebrtc's goog_cc with `WebRTC-CongestionWindow`); the pacer keeps `pacingRate`.
+///
 /// Bad input: feedback for sequence numbers never sent (or forgotten: the history keeps the
 /// last 8192 packets) is ignored and counted in `unknownReports`; a packet reported twice
 /// counts once for loss and once for delay (later reports are ignored, `duplicateReports`); a
@@ -33,6 +37,8 @@ public struct SendSideBandwidthEstimator: Sendable {
         var sendTime: Instant
         var probeCluster: Int?
         var report: ReportState
+        /// Counted in `dataInFlight`: not yet reported, nor older than a reported packet.
+        var inFlight = true
     }
 
     public let minBitrate: Int
@@ -50,6 +56,13 @@ public struct SendSideBandwidthEstimator: Sendable {
     private var referenceTime: Int64?
     private var explicitRTT = false
     private var lastProcess: Int64?
+    /// The congestion window pushback, when enabled (see `encoderTarget`).
+    public private(set) var congestionWindow: CongestionWindowPushback?
+    /// Bytes sent and not yet reported (received or lost) by feedback.
+    public private(set) var dataInFlight = 0
+    /// Packets up to this sequence number are no longer in flight.
+    private var settledThrough: Int64?
+    private var pushedBackTarget: Int?
 
     /// Clusters the pacer should send, oldest first; see `takeProbeRequests()`.
     public private(set) var probeRequests: [ProbeCluster] = []
@@ -61,10 +74,15 @@ public struct SendSideBandwidthEstimator: Sendable {
     /// Whether the estimator asks for probes (a sender with a pacer that can send them).
     public let probing: Bool
 
-    /// - Parameter probing: false for a sender that cannot send probe clusters (the node
-    ///   forwarding to a subscriber): no probes are requested and none are expected.
-    public init(startBitrate: Int, minBitrate: Int, maxBitrate: Int, probing: Bool = true) {
+    /// - Parameters:
+    ///   - probing: false for a sender that cannot send probe clusters (the node forwarding to a
+    ///     subscriber): no probes are requested and none are expected.
+    ///   - congestionWindow: a pushback that lowers `encoderTarget` while the data in flight
+    ///     exceeds its window; nil: `encoderTarget` is `target`.
+    public init(startBitrate: Int, minBitrate: Int, maxBitrate: Int, probing: Bool = true,
+                congestionWindow: CongestionWindowPushback? = nil) {
         self.probing = probing
+        self.congestionWindow = congestionWindow
         let low = max(0, minBitrate)
         let high = max(low, maxBitrate)
         let start = min(max(startBitrate, low), high)
@@ -78,6 +96,9 @@ public struct SendSideBandwidthEstimator: Sendable {
 
     /// The target send bitrate in bps.
     public var target: Int { lossBased.bitrate }
+    /// The rate the encoder should produce, bps: `target`, pushed back by the congestion window
+    /// (never under `minBitrate` unless `target` is).
+    public var encoderTarget: Int { pushedBackTarget.map { max(min(minBitrate, target), $0) } ?? target }
     /// The pacer's rate in bps.
     public var pacingRate: Int { Int(min(Double(target) * Self.pacingFactor, Double(Int.max / 2))) }
     /// The acknowledged throughput in bps, once measured.
@@ -104,14 +125,20 @@ public struct SendSideBandwidthEstimator: Sendable {
         if history[sequence] == nil {
             history[sequence] = SentPacket(size: max(0, size), sendTime: time, probeCluster: probeCluster,
                                            report: .none)
+            dataInFlight &+= max(0, size)
         }
         highestSent = max(highestSent ?? sequence, sequence)
         if history.count > Int(2 * Self.historyLength), let highestSent {
             let oldest = highestSent &- Self.historyLength
+            for (key, packet) in history where key <= oldest && packet.inFlight {
+                dataInFlight -= packet.size
+            }
             history = history.filter { $0.key > oldest }
         }
         alr.onBytesSent(size, at: time)
+        updatePushback()
     }
+
 
     /// A REMB cap from the receiver (nil removes it).
     public mutating func onRemb(bitrate: Int?) {
@@ -137,6 +164,8 @@ public struct SendSideBandwidthEstimator: Sendable {
         var newlyReported = 0
         var newlyLost = 0
         var minRTT: Int64?
+        var maxRTT: Int64?
+        var highestReported: Int64?
         for entry in feedback.packets {
             if let delta = entry.deltaMicroseconds { time &+= delta }
             let back = Int64(UInt16(truncatingIfNeeded: highestSent) &- entry.sequenceNumber)
@@ -145,6 +174,10 @@ public struct SendSideBandwidthEstimator: Sendable {
                 unknownReports += 1
                 continue
             }
+            if packet.report == .none {
+                maxRTT = max(maxRTT ?? 0, now.microseconds &- packet.sendTime.microseconds)
+            }
+            highestReported = max(highestReported ?? sequence, sequence)
             if entry.deltaMicroseconds == nil {
                 if packet.report == .none {
                     newlyReported += 1
@@ -190,6 +223,11 @@ public struct SendSideBandwidthEstimator: Sendable {
         }
         lossBased.updatePacketsLost(lost: newlyLost, total: newlyReported, now: now)
         targetChanged(now)
+        if let highestReported { settleInFlight(through: highestReported) }
+        if let maxRTT { congestionWindow?.onFeedback(maxRoundTrip: maxRTT) }
+        let target = self.target
+        congestionWindow?.updateWindow(target: target)
+        updatePushback()
     }
 
     /// Periodic work (every 25 ms): loss-based growth, probe scheduling.
@@ -202,6 +240,33 @@ public struct SendSideBandwidthEstimator: Sendable {
                                     capacityProbing: lossBased.lastLossFraction <= LossBasedControl.lowLossThreshold)
         }
         targetChanged(now)
+        let target = self.target
+        congestionWindow?.updateWindow(target: target)
+        updatePushback()
+    }
+
+    /// Takes every packet up to `sequence` out of flight: reported ones, and (as libwebrtc's
+    /// `TransportFeedbackAdapter`) older ones no feedback mentioned, which a receiver that
+    /// starts each feedback at its first arrival never reports when they were lost.
+    private mutating func settleInFlight(through sequence: Int64) {
+        let from = max((settledThrough ?? .min) &+ 1, sequence &- 2 &* Self.historyLength)
+        guard from <= sequence else { return }
+        for seq in from...sequence {
+            guard var packet = history[seq], packet.inFlight else { continue }
+            packet.inFlight = false
+            history[seq] = packet
+            dataInFlight -= packet.size
+        }
+        settledThrough = sequence
+    }
+
+    /// One step of the congestion window pushback (libwebrtc steps it on every sent packet,
+    /// feedback and periodic process).
+    private mutating func updatePushback() {
+        guard var window = congestionWindow else { return }
+        window.setDataInFlight(dataInFlight)
+        pushedBackTarget = window.pushBack(target: target)
+        congestionWindow = window
     }
 
     private mutating func startIfNeeded(_ now: Instant) {
