@@ -219,12 +219,13 @@ def build_train(loupe: str, root: Path, quick: bool, seed: int = 1):
     clips = []          # (name, writer) — writer(path) creates hr.y4m and returns (w, h, fps)
     nfr = 40 if quick else 72
 
-    def photo_job(i, path, kind):
+    def photo_job(i, path, kind, soft=False):
         def make(dst: Path):
             r = random.Random(seed * 1000 + i)
             rgb = load_rgb(path)
             hs, ws = rgb.shape[:2]
-            zoom = r.uniform(0.8, 1.8)
+            # soft: the source enlarged 1.25…2.8× (a soft camera picture: nothing to sharpen)
+            zoom = r.uniform(0.35, 0.8) if soft else r.uniform(0.8, 1.8)
             w = min(640, int(ws / zoom / 1.15)) // 16 * 16
             h = min(360, int(hs / zoom / 1.15)) // 16 * 16
             if w < 128 or h < 96:
@@ -246,6 +247,8 @@ def build_train(loupe: str, root: Path, quick: bool, seed: int = 1):
         clips.append((f"photo-{p.stem}-{kind}", photo_job(i, p, kind)))
         if not quick and i % 3 == 0:
             clips.append((f"photo-{p.stem}-b", photo_job(100 + i, p, "none")))
+        if not quick and i % 2 == 1:
+            clips.append((f"photo-{p.stem}-soft", photo_job(200 + i, p, ["none", "subtitle"][i % 4 // 2], soft=True)))
 
     # a pure screen/document clip per training font family
     if not quick:
