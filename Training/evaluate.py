@@ -58,6 +58,14 @@ class GraphModel:
     @torch.no_grad()
     def run(self, lr_frames: np.ndarray) -> np.ndarray:
         s = self.scale
+        if self.names == ["lr"]:      # no state: several frames at once
+            outs = []
+            for i in range(0, len(lr_frames), 8):
+                lr = lr_frames[i:i + 8]
+                skip = torch.from_numpy(bicubic2x(lr) if s == 2 else lr).float()[:, None] / 255
+                y = (run_graph(self.arch, self.tensors, {"lr": torch.from_numpy(lr).float()[:, None] / 255}) + skip).clamp(0, 1)
+                outs.append(torch.floor(y * 255 + 0.5).clamp(0, 255)[:, 0].byte().numpy())
+            return np.concatenate(outs)
         outs = []
         prev_lr = prev_out = None
         for lr in lr_frames:
@@ -92,6 +100,9 @@ def main():
     ap.add_argument("--loupe-model", action="store_true",
                     help="restore with `loupe restore --method model` instead of PyTorch")
     ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--sizes", help="only these low-res sizes, e.g. 640x360")
+    ap.add_argument("--kbps", help="only these ladder points, e.g. 150,400,800")
+    ap.add_argument("--clips", help="only these clips, e.g. bbb,text")
     a = ap.parse_args()
     torch.set_num_threads(a.threads)
     loupe = find_loupe()
@@ -106,7 +117,13 @@ def main():
             d = a.data / clip["name"]
             hr_full, fps = read_y4m(d / "hr.y4m")
             skip = int(round(a.skip_seconds * fps[0] / fps[1]))
+            if a.clips and clip["name"] not in a.clips.split(","):
+                continue
             for p in clip["points"]:
+                if a.sizes and f"{p['width']}x{p['height']}" not in a.sizes.split(","):
+                    continue
+                if a.kbps and str(p["kbps"]) not in a.kbps.split(","):
+                    continue
                 lr, _ = read_y4m(d / p["lr"])
                 n = len(lr)
                 hr = hr_full[:n] if p["width"] * 2 == clip["width"] else box_half(hr_full[:n])
