@@ -1,0 +1,254 @@
+"""The restoration network: a tiny luma CNN with re-parameterizable (ECBSR / RepVGG style) blocks.
+
+Training-time block (`RepConv3`): in parallel a 3×3 conv, a 1×1→3×3 pair, 1×1→Sobel-x,
+1×1→Sobel-y and 1×1→Laplacian edge branches (fixed masks, learnable per-channel scales), and an
+identity when in == out channels. All branches are linear, so they merge exactly into ONE 3×3 conv
+with bias (`merged()`); inference and export only ever see that conv. The 1×1 outputs are padded
+with their bias (not zero) before the following 3×3, which is what makes the merge exact at the
+borders too.
+
+Training runs the merged kernel computed on the fly from the branch parameters (same function,
+the cost of one conv; the gradients still reach every branch, which is the point of the
+over-parameterisation). `forward_branches` runs the branches literally; the tests check both agree.
+
+Network (`Restorer`):
+    lr [,prev_lr]  ──RepConv3──┐
+    prev_out (unshuffled) ─1×1─┴─ add ─ PReLU ─ (RepConv3 ─ PReLU) × N ─ RepConv3 → scale² ch
+    ─ pixel_shuffle(scale) ─ + bicubic(lr)  ─ clamp[0,1]
+"""
+from __future__ import annotations
+
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+SOBEL_X = torch.tensor([[1., 0., -1.], [2., 0., -2.], [1., 0., -1.]])
+SOBEL_Y = SOBEL_X.t().contiguous()
+LAPLACE = torch.tensor([[0., 1., 0.], [1., -4., 1.], [0., 1., 0.]])
+
+
+class RepConv3(nn.Module):
+    """An edge-oriented re-parameterizable 3×3 conv (Zhang et al., ECBSR, 2021; Ding et al., RepVGG)."""
+
+    def __init__(self, cin: int, cout: int, expand: int = 2, identity: bool | None = None):
+        super().__init__()
+        self.cin, self.cout = cin, cout
+        mid = max(cout * expand, 8)
+        self.k3 = nn.Conv2d(cin, cout, 3, padding=1)
+        self.e1 = nn.Conv2d(cin, mid, 1)
+        self.e3 = nn.Conv2d(mid, cout, 3)
+        self.edge1 = nn.ModuleList([nn.Conv2d(cin, cout, 1) for _ in range(3)])
+        self.edge_scale = nn.Parameter(torch.randn(3, cout) * 1e-3)
+        self.edge_bias = nn.Parameter(torch.zeros(3, cout))
+        self.register_buffer("masks", torch.stack([SOBEL_X, SOBEL_Y, LAPLACE]), persistent=False)
+        self.identity = (cin == cout) if identity is None else identity
+        nn.init.kaiming_normal_(self.k3.weight, nonlinearity="linear")
+        self.k3.weight.data *= 0.5
+
+    # -- the merged conv --------------------------------------------------------------------
+    def merged(self) -> tuple[torch.Tensor, torch.Tensor]:
+        w = self.k3.weight
+        b = self.k3.bias
+        # 1×1 → 3×3: K[o,i] = Σ_m W3[o,m] W1[m,i]; bias through the 3×3 of the padded-by-bias map
+        w1 = self.e1.weight[:, :, 0, 0]                      # [mid, cin]
+        w = w + torch.einsum("omhw,mi->oihw", self.e3.weight, w1)
+        b = b + self.e3.bias + torch.einsum("omhw,m->o", self.e3.weight, self.e1.bias)
+        # 1×1 → fixed mask · scale
+        for k in range(3):
+            conv = self.edge1[k]
+            s = self.edge_scale[k]                           # [cout]
+            m = self.masks[k]                                # [3,3]
+            w = w + (s[:, None, None, None] * conv.weight) * m[None, None]
+            b = b + s * m.sum() * conv.bias + self.edge_bias[k]
+        if self.identity:
+            eye = torch.zeros_like(w)
+            idx = torch.arange(self.cout)
+            eye[idx, idx, 1, 1] = 1.0
+            w = w + eye
+        return w, b
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        w, b = self.merged()
+        return F.conv2d(x, w, b, padding=1)
+
+    # -- the literal branches (for the equivalence test) ------------------------------------
+    @staticmethod
+    def _pad_with(y: torch.Tensor, bias: torch.Tensor) -> torch.Tensor:
+        bb = bias.view(1, -1, 1, 1)
+        return F.pad(y - bb, (1, 1, 1, 1)) + bb
+
+    def forward_branches(self, x: torch.Tensor) -> torch.Tensor:
+        y = self.k3(x)
+        y = y + self.e3(self._pad_with(self.e1(x), self.e1.bias))
+        for k in range(3):
+            t = self._pad_with(self.edge1[k](x), self.edge1[k].bias)
+            dw = (self.edge_scale[k][:, None, None, None] * self.masks[k][None, None]).expand(self.cout, 1, 3, 3)
+            y = y + F.conv2d(t, dw, self.edge_bias[k], groups=self.cout)
+        if self.identity:
+            y = y + x
+        return y
+
+
+def pixel_skip_bicubic(lr_u8: torch.Tensor) -> torch.Tensor:
+    """The node's exact ×2 bicubic (Keys a=−0.5) on uint8-valued tensors [..., H, W] → float in
+    [0,1], bit-identical to `loupe restore --method bicubic` / 255 (see common.bicubic2x)."""
+    x = lr_u8.to(torch.float64)
+    shp = x.shape
+    x = x.reshape(-1, 1, shp[-2], shp[-1])
+    even = torch.tensor([-3., 29., 111., -9.], dtype=torch.float64)
+    odd = torch.tensor([-9., 111., 29., -3.], dtype=torch.float64)
+    # vertical: pad 2 rows each side by replication; even rows use i-2..i+1, odd i-1..i+2
+    xp = F.pad(x, (0, 0, 2, 2), mode="replicate")
+    ke = F.pad(even, (0, 1)).view(1, 1, 5, 1)
+    ko = F.pad(odd, (1, 0)).view(1, 1, 5, 1)
+    v = torch.stack([F.conv2d(xp, ke), F.conv2d(xp, ko)], dim=3)   # [B,1,H,2,W]
+    v = v.reshape(x.shape[0], 1, 2 * shp[-2], shp[-1])
+    vp = F.pad(v, (2, 2, 0, 0), mode="replicate")
+    he = ke.view(1, 1, 1, 5)
+    ho = ko.view(1, 1, 1, 5)
+    h = torch.stack([F.conv2d(vp, he), F.conv2d(vp, ho)], dim=4)   # [B,1,2H,W,2]
+    h = h.reshape(x.shape[0], 1, 2 * shp[-2], 2 * shp[-1])
+    out = torch.clamp(torch.floor((h + 8192.0) / 16384.0), 0, 255)
+    return (out / 255.0).to(torch.float32).reshape(*shp[:-2], 2 * shp[-2], 2 * shp[-1])
+
+
+class Restorer(nn.Module):
+    """scale 2: repair + ×2; scale 1: repair only. temporal: also takes prev_lr and prev_out."""
+
+    def __init__(self, channels: int = 16, blocks: int = 2, scale: int = 2, temporal: bool = False):
+        super().__init__()
+        self.channels, self.blocks, self.scale, self.temporal = channels, blocks, scale, temporal
+        cin = 2 if temporal else 1
+        self.head = RepConv3(cin, channels)
+        if temporal:
+            self.prev = nn.Conv2d(scale * scale, channels, 1)
+            nn.init.zeros_(self.prev.weight)
+            nn.init.zeros_(self.prev.bias)
+        self.head_act = nn.PReLU(channels, init=0.1)
+        self.body = nn.ModuleList([RepConv3(channels, channels) for _ in range(blocks)])
+        self.acts = nn.ModuleList([nn.PReLU(channels, init=0.1) for _ in range(blocks)])
+        self.tail = RepConv3(channels, scale * scale)
+        nn.init.zeros_(self.tail.k3.weight)   # start as the plain skip
+        self.tail.edge_scale.data.zero_()
+        for m in (self.tail.e3,):
+            nn.init.zeros_(m.weight)
+
+    def residual(self, lr, prev_lr=None, prev_out_unshuffled=None, branches: bool = False):
+        conv = (lambda m, x: m.forward_branches(x)) if branches else (lambda m, x: m(x))
+        x = torch.cat([lr, prev_lr], 1) if self.temporal else lr
+        h = conv(self.head, x)
+        if self.temporal:
+            h = h + self.prev(prev_out_unshuffled)
+        h = self.head_act(h)
+        for blk, act in zip(self.body, self.acts):
+            h = act(conv(blk, h))
+        h = conv(self.tail, h)
+        return F.pixel_shuffle(h, self.scale) if self.scale > 1 else h
+
+    def skip(self, lr_u8: torch.Tensor) -> torch.Tensor:
+        if self.scale == 2:
+            return pixel_skip_bicubic(lr_u8)
+        return lr_u8.to(torch.float32) / 255.0
+
+    def forward(self, lr_u8, prev_lr_u8=None, prev_out=None, branches: bool = False):
+        """lr_u8: [B,1,h,w] uint8-valued; prev_out: [B,1,h·s,w·s] in [0,1] (None: first frame).
+        Returns (output in [0,1], unclamped residual + skip)."""
+        lr = lr_u8.to(torch.float32) / 255.0
+        skip = self.skip(lr_u8)
+        pl = pu = None
+        if self.temporal:
+            pl = lr if prev_lr_u8 is None else prev_lr_u8.to(torch.float32) / 255.0
+            po = skip if prev_out is None else prev_out
+            pu = F.pixel_unshuffle(po, self.scale) if self.scale > 1 else po
+        y = self.residual(lr, pl, pu, branches=branches) + skip
+        return y.clamp(0, 1), y
+
+    # -- inference graph (docs/model-format.md) ----------------------------------------------
+    def receptive_field(self) -> int:
+        return 2 + self.blocks   # head + blocks + tail, one pixel each
+
+    def macs_per_pixel(self) -> int:
+        c, s = self.channels, self.scale
+        cin = 2 if self.temporal else 1
+        m = cin * c * 9 + self.blocks * c * c * 9 + c * s * s * 9
+        if self.temporal:
+            m += s * s * c
+        return m
+
+    @torch.no_grad()
+    def export_graph(self):
+        """(architecture dict, tensors dict of numpy float32) of the merged inference network."""
+        tensors, nodes = {}, []
+        c, s = self.channels, self.scale
+
+        def conv(name, mod, inp, out, cin, cout):
+            if isinstance(mod, RepConv3):
+                w, b = mod.merged()
+                k = 3
+            else:
+                w, b = mod.weight, mod.bias
+                k = w.shape[-1]
+            tensors[f"{name}.weight"] = w.detach().cpu().numpy()
+            tensors[f"{name}.bias"] = b.detach().cpu().numpy()
+            nodes.append({"op": "conv2d", "input": inp, "output": out, "weight": f"{name}.weight",
+                          "bias": f"{name}.bias", "kernel": k, "in_channels": cin, "out_channels": cout})
+
+        inputs = [{"name": "lr", "channels": 1}]
+        if self.temporal:
+            inputs += [{"name": "prev_lr", "channels": 1}, {"name": "prev_out", "channels": s * s}]
+            nodes.append({"op": "concat", "inputs": ["lr", "prev_lr"], "output": "x"})
+            conv("head", self.head, "x", "h0c", 2, c)
+            conv("prev", self.prev, "prev_out", "h0p", s * s, c)
+            nodes.append({"op": "add", "inputs": ["h0c", "h0p"], "output": "h0"})
+        else:
+            conv("head", self.head, "lr", "h0", 1, c)
+        tensors["head.alpha"] = self.head_act.weight.detach().cpu().numpy()
+        nodes.append({"op": "prelu", "input": "h0", "output": "a0", "weight": "head.alpha"})
+        cur = "a0"
+        for i, (blk, act) in enumerate(zip(self.body, self.acts)):
+            conv(f"body{i}", blk, cur, f"h{i + 1}", c, c)
+            tensors[f"body{i}.alpha"] = act.weight.detach().cpu().numpy()
+            nodes.append({"op": "prelu", "input": f"h{i + 1}", "output": f"a{i + 1}", "weight": f"body{i}.alpha"})
+            cur = f"a{i + 1}"
+        conv("tail", self.tail, cur, "t", c, s * s)
+        out = "t"
+        if s > 1:
+            nodes.append({"op": "pixel_shuffle", "input": "t", "output": "out", "factor": s})
+            out = "out"
+        arch = {"scale": s, "planes": "y", "skip": "bicubic", "receptive_field": self.receptive_field(),
+                "inputs": inputs, "nodes": nodes, "output": out}
+        return arch, tensors
+
+    def config(self) -> dict:
+        return {"channels": self.channels, "blocks": self.blocks, "scale": self.scale, "temporal": self.temporal}
+
+
+def run_graph(arch: dict, tensors: dict, inputs: dict[str, torch.Tensor]) -> torch.Tensor:
+    """A reference interpreter of the exported graph (what the Swift side implements): returns the
+    graph output (before skip). Used by export.py for the parity fixture and by the tests."""
+    vals = dict(inputs)
+    T = lambda n: torch.from_numpy(tensors[n])
+    for n in arch["nodes"]:
+        op = n["op"]
+        if op == "conv2d":
+            b = T(n["bias"]) if n.get("bias") else None
+            y = F.conv2d(vals[n["input"]], T(n["weight"]), b, padding=n["kernel"] // 2)
+            if n.get("activation") == "relu":
+                y = F.relu(y)
+        elif op == "prelu":
+            y = F.prelu(vals[n["input"]], T(n["weight"]))
+        elif op == "relu":
+            y = F.relu(vals[n["input"]])
+        elif op == "add":
+            a, b = n["inputs"]
+            y = vals[a] + vals[b]
+        elif op == "concat":
+            y = torch.cat([vals[k] for k in n["inputs"]], 1)
+        elif op == "pixel_shuffle":
+            y = F.pixel_shuffle(vals[n["input"]], n["factor"])
+        elif op == "pixel_unshuffle":
+            y = F.pixel_unshuffle(vals[n["input"]], n["factor"])
+        else:
+            raise ValueError(op)
+        vals[n["output"]] = y
+    return vals[arch["output"]]

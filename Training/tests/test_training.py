@@ -1,0 +1,140 @@
+"""Fast checks of Training/ (< 1 min): re-parameterisation is exact, the skip is the node's
+bicubic bit for bit, the safetensors writer follows the spec, the exported graph equals the model.
+
+  /usr/bin/python3 -m pytest -q Training/tests
+"""
+import json
+import os
+import struct
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+import torch.nn.functional as F
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from common import bicubic2x, read_safetensors, read_y4m, write_safetensors, write_y4m  # noqa: E402
+from model import RepConv3, Restorer, pixel_skip_bicubic, run_graph  # noqa: E402
+
+
+def randomize(m: torch.nn.Module, seed=0):
+    g = torch.Generator().manual_seed(seed)
+    for p in m.parameters():
+        p.data += torch.randn(p.shape, generator=g) * 0.1
+
+
+@pytest.mark.parametrize("cin,cout", [(1, 16), (16, 16), (16, 4), (2, 8)])
+def test_repconv_merged_equals_branches(cin, cout):
+    m = RepConv3(cin, cout)
+    randomize(m)
+    x = torch.randn(2, cin, 13, 17)
+    a = m.forward_branches(x)
+    b = m(x)
+    assert (a - b).abs().max().item() < 1e-5
+    # and the border really depends on the bias padding (a zero-padded 1×1 would differ)
+    assert a.shape == (2, cout, 13, 17)
+
+
+@pytest.mark.parametrize("temporal,scale", [(False, 2), (True, 2), (False, 1), (True, 1)])
+def test_exported_graph_equals_training_network(temporal, scale):
+    m = Restorer(8, 2, scale, temporal)
+    randomize(m, 1)
+    lr = torch.randint(0, 256, (1, 1, 12, 20)).float()
+    pl = torch.randint(0, 256, (1, 1, 12, 20)).float()
+    po = torch.rand(1, 1, 12 * scale, 20 * scale)
+    ref, _ = m(lr, pl if temporal else None, po if temporal else None, branches=True)
+    arch, tensors = m.export_graph()
+    inputs = {"lr": lr / 255}
+    if temporal:
+        inputs["prev_lr"] = pl / 255
+        inputs["prev_out"] = F.pixel_unshuffle(po, scale) if scale > 1 else po
+    y = (run_graph(arch, tensors, inputs) + m.skip(lr)).clamp(0, 1)
+    assert (y - ref).abs().max().item() < 1e-5
+    # every tensor a node names exists with the node's shape
+    for n in arch["nodes"]:
+        if n["op"] == "conv2d":
+            assert tensors[n["weight"]].shape == (n["out_channels"], n["in_channels"], n["kernel"], n["kernel"])
+            assert tensors[n["bias"]].shape == (n["out_channels"],)
+    assert arch["receptive_field"] == m.receptive_field()
+    macs = sum(n["in_channels"] * n["out_channels"] * n["kernel"] ** 2 for n in arch["nodes"] if n["op"] == "conv2d")
+    assert macs == m.macs_per_pixel()
+
+
+def test_bicubic_known_values():
+    # a step edge: weights (−3, 29, 111, −9)/128 per axis, rounded half up
+    y = np.array([[0, 0, 255, 255]] * 4, np.uint8)
+    out = bicubic2x(y)
+    assert out.shape == (8, 8)
+    # column 3 (odd phase of x=1): (−9·0 + 111·0 + 29·255 − 3·255)/128 = 51.8 → 52
+    assert out[0, 3] == 52
+    # column 4 (even phase of x=2): (−3·0 + 29·0 + 111·255 − 9·255)/128 = 203.2 → 203
+    assert out[0, 4] == 203
+    assert out[0, 0] == 0 and out[0, 7] == 255
+
+
+def test_torch_skip_equals_numpy_bicubic():
+    x = np.random.default_rng(3).integers(0, 256, (2, 19, 31)).astype(np.uint8)
+    t = pixel_skip_bicubic(torch.from_numpy(x).float())
+    assert np.array_equal((t.numpy() * 255).round().astype(np.uint8), bicubic2x(x))
+
+
+def loupe_binary():
+    p = os.environ.get("LOUPE")
+    return p if p and Path(p).exists() else None
+
+
+@pytest.mark.skipif(loupe_binary() is None, reason="set LOUPE=/path/to/loupe to compare with the node")
+def test_bicubic_matches_loupe_restore(tmp_path):
+    g = np.random.default_rng(4)
+    frames = []
+    for h, w in [(37, 50)]:
+        for _ in range(2):
+            frames.append((g.integers(0, 256, (h, w), dtype=np.uint8),
+                           g.integers(0, 256, ((h + 1) // 2, (w + 1) // 2), dtype=np.uint8),
+                           g.integers(0, 256, ((h + 1) // 2, (w + 1) // 2), dtype=np.uint8)))
+    write_y4m(tmp_path / "in.y4m", frames)
+    subprocess.run([loupe_binary(), "restore", str(tmp_path / "in.y4m"), str(tmp_path / "out.y4m"),
+                    "--scale", "2", "--method", "bicubic"], check=True, capture_output=True)
+    a, _ = read_y4m(tmp_path / "in.y4m")
+    b, _ = read_y4m(tmp_path / "out.y4m")
+    assert np.array_equal(bicubic2x(a), b)
+
+
+def test_safetensors_layout(tmp_path):
+    t = {"b.weight": np.arange(6, dtype=np.float32).reshape(2, 3), "a.bias": np.array([1.5, -2], np.float32)}
+    p = tmp_path / "m.safetensors"
+    write_safetensors(p, t, {"format": "loupe-restoration/1", "architecture": "{}"})
+    raw = p.read_bytes()
+    (n,) = struct.unpack("<Q", raw[:8])
+    header = json.loads(raw[8:8 + n])
+    assert header["__metadata__"] == {"format": "loupe-restoration/1", "architecture": "{}"}
+    data = raw[8 + n:]
+    # offsets are relative to the data section, contiguous, no trailing bytes
+    spans = sorted(tuple(v["data_offsets"]) for k, v in header.items() if k != "__metadata__")
+    assert spans[0][0] == 0 and spans[-1][1] == len(data)
+    assert all(a[1] == b[0] for a, b in zip(spans, spans[1:]))
+    assert header["b.weight"] == {"dtype": "F32", "shape": [2, 3], "data_offsets": header["b.weight"]["data_offsets"]}
+    s, e = header["b.weight"]["data_offsets"]
+    assert struct.unpack("<6f", data[s:e]) == (0, 1, 2, 3, 4, 5)
+    back, meta = read_safetensors(p)
+    assert np.array_equal(back["a.bias"], t["a.bias"]) and meta["format"] == "loupe-restoration/1"
+
+
+def test_shipped_model_is_valid_if_present():
+    models = Path(__file__).resolve().parents[2] / "Sources" / "Restoration" / "Models"
+    path = models / "restore-x2.safetensors"
+    if not path.exists():
+        pytest.skip("no shipped model yet")
+    tensors, meta = read_safetensors(path)
+    arch = json.loads(meta["architecture"])
+    assert meta["format"] == "loupe-restoration/1" and arch["scale"] == 2 and arch["skip"] == "bicubic"
+    fix, _ = read_safetensors(models / "restore-x2.parity.safetensors")
+    inputs = {k.split(".", 1)[1]: torch.from_numpy(v) for k, v in fix.items() if k.startswith("input.")}
+    assert set(inputs) == {i["name"] for i in arch["inputs"]}
+    lr_u8 = torch.round(inputs["lr"] * 255)
+    y = (run_graph(arch, tensors, inputs) + pixel_skip_bicubic(lr_u8)).clamp(0, 1)
+    assert (y - torch.from_numpy(fix["output"])).abs().max().item() < 1e-5
+    assert path.stat().st_size < 200_000
