@@ -115,11 +115,12 @@ enum NetworkStep {
     case shuffle(PixelShuffleStep)
 }
 
-/// `pixel_shuffle` / `pixel_unshuffle` between plain NCHW buffers, PyTorch's channel order:
+/// `pixel_shuffle` / `pixel_unshuffle` between NCHW buffers, PyTorch's channel order:
 /// shuffled `[C, H·r, W·r]` pixel `(c, y·r + i, x·r + j)` is unshuffled `[C·r², H, W]` pixel
-/// `(c·r² + i·r + j, y, x)`.
+/// `(c·r² + i·r + j, y, x)`. The unshuffled side may also be oneDNN's `aBcd8b` (channels in
+/// blocks of 8, innermost) when shuffling up, which saves a reorder after a convolution.
 struct PixelShuffleStep {
-    /// Unshuffled side (`[C·r², H, W]`) and shuffled side (`[C, H·r, W·r]`).
+    /// Unshuffled side (`[C·r², H, W]`) and shuffled side (`[C, H·r, W·r]`, plain).
     let low: UnsafeMutablePointer<Float>
     let high: UnsafeMutablePointer<Float>
     /// C, H, W of the shuffled output's channels and the unshuffled side's size.
@@ -129,22 +130,25 @@ struct PixelShuffleStep {
     let factor: Int
     /// true: low → high (`pixel_shuffle`); false: high → low.
     let up: Bool
+    /// Channel block of the low side's layout: 1 (plain NCHW) or 8 (`aBcd8b`).
+    var lowBlock = 1
 
     func run() {
-        let r = factor, h = height, w = width
+        let r = factor, h = height, w = width, block = lowBlock
         let highWidth = w * r
         for c in 0..<channels {
             for i in 0..<r {
                 for j in 0..<r {
-                    let lowPlane = low + ((c * r + i) * r + j) * h * w
+                    let channel = (c * r + i) * r + j
+                    let lowPlane = low + (channel / block) * h * w * block + channel % block
                     let highPlane = high + c * h * r * highWidth
                     for y in 0..<h {
-                        let lowRow = lowPlane + y * w
+                        let lowRow = lowPlane + y * w * block
                         let highRow = highPlane + (y * r + i) * highWidth + j
                         if up {
-                            for x in 0..<w { highRow[x * r] = lowRow[x] }
+                            for x in 0..<w { highRow[x * r] = lowRow[x * block] }
                         } else {
-                            for x in 0..<w { lowRow[x] = highRow[x * r] }
+                            for x in 0..<w { lowRow[x * block] = highRow[x * r] }
                         }
                     }
                 }

@@ -67,12 +67,15 @@ enum DNNLDesc {
     }
 }
 
-/// A memory object over a zero-filled, 64-byte aligned buffer that it owns.
+/// A memory object over a zero-filled, 64-byte aligned buffer that it owns, or over part of
+/// another memory's buffer (a view, which keeps that memory alive).
 final class DNNLMemory {
     let desc: dnnl_memory_desc_t
     let buffer: UnsafeMutableRawPointer
     let byteCount: Int
     let memory: dnnl_memory_t
+    /// The memory whose buffer this one views; nil when it owns its buffer.
+    private let parent: DNNLMemory?
 
     init(desc: dnnl_memory_desc_t, engine: DNNLEngine) throws(InferenceError) {
         var desc = desc
@@ -89,6 +92,25 @@ final class DNNLMemory {
         self.buffer = buffer
         self.byteCount = size
         self.memory = memory
+        parent = nil
+    }
+
+    /// A view of `parent`'s buffer from `byteOffset` on, laid out as `desc`.
+    init(view desc: dnnl_memory_desc_t, of parent: DNNLMemory, byteOffset: Int, engine: DNNLEngine) throws(InferenceError) {
+        var desc = desc
+        let size = dnnl_memory_desc_get_size(&desc)
+        guard byteOffset >= 0, byteOffset + size <= parent.byteCount else {
+            throw .dnnl(call: "memory view outside its parent", status: -1)
+        }
+        let buffer = parent.buffer + byteOffset
+        var memory: dnnl_memory_t?
+        try dnnlCheck(dnnl_memory_create(&memory, &desc, engine.engine, buffer), "memory_create")
+        guard let memory else { throw .dnnl(call: "memory_create", status: -1) }
+        self.desc = desc
+        self.buffer = buffer
+        self.byteCount = size
+        self.memory = memory
+        self.parent = parent
     }
 
     /// Copies `values` into the buffer (the caller checked the layout is plain and sizes agree).
@@ -106,7 +128,7 @@ final class DNNLMemory {
 
     deinit {
         dnnl_memory_destroy(memory)
-        buffer.deallocate()
+        if parent == nil { buffer.deallocate() }
     }
 }
 

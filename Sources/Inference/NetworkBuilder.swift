@@ -8,13 +8,28 @@ extension CompiledNetwork {
         for (index, node) in graph.nodes.enumerated() {
             for input in node.inputs where !consumers[input].contains(index) { consumers[input].append(index) }
         }
-        for (index, value) in graph.inputs.enumerated() {
-            let memory = try DNNLMemory(desc: plainDesc(value: index), engine: engine)
-            storage[index] = memory
-            inputMemories.append(memory)
-            _ = value
-        }
+        // A concat of graph inputs alone (e.g. current and previous luma) needs no step: the
+        // inputs are laid out as the channel slices of the concat's plain buffer.
         var fused = Set<Int>()
+        for (index, node) in graph.nodes.enumerated() {
+            guard case .concat = node.operation, node.inputs.allSatisfy({ $0 < inputCount && consumers[$0] == [index] }),
+                  Set(node.inputs).count == node.inputs.count else { continue }
+            let joined = try DNNLMemory(desc: plainDesc(value: inputCount + index), engine: engine)
+            retained.append(joined)
+            storage[inputCount + index] = joined
+            var offset = 0
+            for input in node.inputs {
+                let view = try DNNLMemory(view: plainDesc(value: input), of: joined, byteOffset: offset, engine: engine)
+                storage[input] = view
+                offset += view.byteCount
+            }
+            fused.insert(index)
+            implementations.append("concat of inputs: no step")
+        }
+        for index in 0..<inputCount {
+            if storage[index] == nil { storage[index] = try DNNLMemory(desc: plainDesc(value: index), engine: engine) }
+            try inputMemories.append(stored(index))
+        }
         for (index, node) in graph.nodes.enumerated() where !fused.contains(index) {
             let value = inputCount + index
             switch node.operation {
@@ -136,15 +151,13 @@ extension CompiledNetwork {
         return memory
     }
 
-    /// Adds a convolution step; returns its output memory, or nil when only a reference
-    /// implementation exists for these post-ops and `acceptReference` is false.
-    private func convolution(_ p: ConvolutionParameters, input: Int, output: Int, post: [PostOp],
-                             acceptReference: Bool = false) throws(InferenceError) -> DNNLMemory? {
-        let outDims = dims(value: output)
-        var src = try DNNLDesc.make(dims(value: input), tag: dnnl_format_tag_any)
+    private func convolutionDescriptor(_ p: ConvolutionParameters, input: Int, source: dnnl_memory_desc_t?, output: Int,
+                                       post: [PostOp]) throws(InferenceError) -> DNNLPrimitiveDesc {
+        var src: dnnl_memory_desc_t
+        if let source { src = source } else { src = try DNNLDesc.make(dims(value: input), tag: dnnl_format_tag_any) }
         var weights = try DNNLDesc.make([p.outChannels, p.inChannels, p.kernel, p.kernel], tag: dnnl_format_tag_any)
         var bias = try DNNLDesc.make([p.outChannels], tag: dnnl_x)
-        var dst = try DNNLDesc.make(outDims, tag: dnnl_format_tag_any)
+        var dst = try DNNLDesc.make(dims(value: output), tag: dnnl_format_tag_any)
         let pad = Int64(p.kernel / 2)
         let strides: [Int64] = [1, 1], padding: [Int64] = [pad, pad]
         var desc = dnnl_convolution_desc_t()
@@ -159,8 +172,20 @@ extension CompiledNetwork {
         try dnnlCheck(status, "convolution_forward_desc_init")
         let attributes = try DNNLAttributes()
         try attributes.setPostOps(post)
-        let pd = try withUnsafePointer(to: &desc) { pointer throws(InferenceError) in
+        return try withUnsafePointer(to: &desc) { pointer throws(InferenceError) in
             try create(UnsafeRawPointer(pointer), attributes: attributes)
+        }
+    }
+
+    /// Adds a convolution step; returns its output memory, or nil when only a reference
+    /// implementation exists for these post-ops and `acceptReference` is false.
+    private func convolution(_ p: ConvolutionParameters, input: Int, output: Int, post: [PostOp],
+                             acceptReference: Bool = false) throws(InferenceError) -> DNNLMemory? {
+        // The input's own layout first (no reorder when a fast kernel takes it, e.g. plain
+        // inputs of a first convolution), then whatever layout oneDNN prefers.
+        var pd = try convolutionDescriptor(p, input: input, source: stored(input).desc, output: output, post: post)
+        if !pd.implementation.hasPrefix("jit") {
+            pd = try convolutionDescriptor(p, input: input, source: nil, output: output, post: post)
         }
         if !acceptReference, !post.isEmpty, pd.implementation.hasPrefix("ref") { return nil }
         guard let srcDesc = pd.md(dnnl_query_src_md), let weightsDesc = pd.md(dnnl_query_weights_md) else {
@@ -282,7 +307,13 @@ extension CompiledNetwork {
     }
 
     private func shuffle(input: Int, output: Int, factor: Int, up: Bool) throws(InferenceError) {
-        let source = try plain(input)
+        var source = try stored(input)
+        var block = 1
+        if up, let blocked = try? DNNLDesc.make(dims(value: input), tag: dnnl_aBcd8b), DNNLDesc.equal(blocked, source.desc) {
+            block = 8
+        } else {
+            source = try plain(input)
+        }
         let destination = try store(output, desc: plainDesc(value: output))
         let low = up ? source : destination
         let high = up ? destination : source
@@ -290,7 +321,7 @@ extension CompiledNetwork {
         let lowDims = up ? dims(value: input) : dims(value: output)
         steps.append(.shuffle(PixelShuffleStep(
             low: low.buffer.assumingMemoryBound(to: Float.self), high: high.buffer.assumingMemoryBound(to: Float.self),
-            channels: shuffledChannels, height: lowDims[2], width: lowDims[3], factor: factor, up: up)))
-        implementations.append(up ? "pixel_shuffle loop" : "pixel_unshuffle loop")
+            channels: shuffledChannels, height: lowDims[2], width: lowDims[3], factor: factor, up: up, lowBlock: block)))
+        implementations.append((up ? "pixel_shuffle loop" : "pixel_unshuffle loop") + (block == 8 ? " from aBcd8b" : ""))
     }
 }

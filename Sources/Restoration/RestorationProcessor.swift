@@ -245,7 +245,8 @@ enum OutputComposition {
                             var value = r[i] + unit[Int(s[i])]
                             // NaN (a broken model) becomes 0 instead of trapping in UInt8(_:).
                             value = value > 0 ? min(value, 1) : 0
-                            o[i] = UInt8((value * 255 + 0.5).rounded(.down))
+                            // value · 255 + 0.5 is in [0.5, 255.5]: truncation is the floor.
+                            o[i] = UInt8(truncatingIfNeeded: Int32(value * 255 + 0.5))
                         }
                     }
                 }

@@ -152,13 +152,13 @@ struct BenchPipeline: ParsableCommand {
 struct BenchRestore: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "restore",
-        abstract: "RestorationProcessor fps on 640x360 → 1280x720, 1 and 2 threads, tile reuse off and on.",
+        abstract: "RestorationProcessor fps on 640x360 → 1280x720: 1 and 2 threads; whole frames, tiles, tile reuse.",
         discussion: """
             Clips: talking-head (a static background, SyntheticScene's first frame, with a swaying head \
             whose mouth moves every frame and whose eyes blink) and full-motion (SyntheticScene with \
             sensor noise ±2: every pixel changes every frame), or --clip FILE.y4m (scaled to 640x360). \
-            Reuse off runs whole frames; reuse on runs --tile-width x --tile-height tiles (full frame \
-            when most tiles changed). --model: a model file, "default" (the built-in model, or the \
+            Modes: frame (one network run per frame), tiles (every --tile-width x --tile-height tile, \
+            each with its halo, every frame) and reuse (only the tiles whose input changed). --model: a model file, "default" (the built-in model, or the \
             design reference network when none is built in) or "design-reference" (conv 1→16, \
             3 × conv 16→16 + ReLU, conv 16→4, shuffle ×2, random weights: DESIGN.md §8). \
             GMAC/s counts the multiply-accumulates the network actually ran. To limit the process to \
@@ -169,8 +169,9 @@ struct BenchRestore: ParsableCommand {
     @Option(help: "A model file, default, or design-reference.") var model = "default"
     @Option(help: "Clip: talking-head, full-motion, all, or a Y4M file.") var clip = "all"
     @Option(help: "Thread counts to run, comma-separated.") var threads = "1,2"
-    @Option(help: "Tile width (input pixels) with reuse on.") var tileWidth = 64
-    @Option(help: "Tile height (input pixels) with reuse on.") var tileHeight = 64
+    @Option(help: "Modes to run, comma-separated: frame, tiles, reuse.") var modes = "frame,tiles,reuse"
+    @Option(help: "Tile width (input pixels).") var tileWidth = RestorationConfiguration().tileWidth
+    @Option(help: "Tile height (input pixels).") var tileHeight = RestorationConfiguration().tileHeight
 
     func validate() throws {
         guard (1...100_000).contains(frames) else { throw ValidationError("--frames must be in 1…100000") }
@@ -186,7 +187,7 @@ struct BenchRestore: ParsableCommand {
         let macs = file.graph.multiplyAccumulates(width: 640, height: 360)
         print("restore bench: model \(file.metadata["name"] ?? model), \(String(format: "%.2f", Double(macs) / 1e9)) GMAC "
               + "per 640x360 frame, receptive field \(file.graph.receptiveField); \(frames) frames per run; "
-              + "tiles \(tileWidth)x\(tileHeight) with reuse")
+              + "tiles \(tileWidth)x\(tileHeight)")
         for count in threadCounts {
             let ms = try networkMilliseconds(file, threads: count)
             print(String(format: "network alone, full 640x360 frame, %d thread%@: %.1f ms (%.1f GMAC/s)", count,
@@ -195,22 +196,26 @@ struct BenchRestore: ParsableCommand {
         let bicubicMs = try bicubicMilliseconds()
         print(String(format: "bicubic x2 alone (luma + chroma, the skip and fallback): %.1f ms", bicubicMs))
         print("")
-        print("clip          threads  reuse   fps    ms/frame p50 / p95  tiles computed / reused / fallen back   GMAC/s")
+        print("clip          threads  mode    fps    ms/frame p50 / p95  tiles computed / reused / fallen back   GMAC/s")
         for (name, source) in try clips() {
             for count in threadCounts {
-                for reuse in [false, true] {
-                    let result = try measure(file, frames: source, threads: count, reuse: reuse)
+                for mode in selectedModes {
+                    let result = try measure(file, frames: source, threads: count, mode: mode)
                     let c = result.counters
                     let tiles = "\(c.tilesComputed) / \(c.tilesReused) / \(c.tilesFallenBack)"
                     print(name.padding(toLength: 14, withPad: " ", startingAt: 0)
                           + "\(count)".padding(toLength: 9, withPad: " ", startingAt: 0)
-                          + (reuse ? "on" : "off").padding(toLength: 6, withPad: " ", startingAt: 0)
+                          + mode.rawValue.padding(toLength: 6, withPad: " ", startingAt: 0)
                           + String(format: "%6.1f  %6.1f / %5.1f   ", Double(frames) / result.seconds, result.p50, result.p95)
                           + tiles.padding(toLength: 37, withPad: " ", startingAt: 0)
                           + String(format: "%6.1f", Double(c.multiplyAccumulates) / 1e9 / result.seconds))
                 }
             }
         }
+    }
+
+    private var selectedModes: [Mode] {
+        modes.split(separator: ",").compactMap { Mode(rawValue: $0.trimmingCharacters(in: .whitespaces)) }
     }
 
     private func loadModel() throws -> ModelFile {
@@ -351,10 +356,16 @@ struct BenchRestore: ParsableCommand {
         }
     }
 
-    private func measure(_ file: ModelFile, frames source: [I420Frame], threads: Int, reuse: Bool) throws
+    /// frame: one network run per frame; tiles: every tile, every frame; reuse: changed tiles only.
+    enum Mode: String, CaseIterable {
+        case frame, tiles, reuse
+    }
+
+    private func measure(_ file: ModelFile, frames source: [I420Frame], threads: Int, mode: Mode) throws
         -> (seconds: Double, p50: Double, p95: Double, counters: RestorationCounters) {
-        let configuration = RestorationConfiguration(threads: threads, tiling: reuse, tileWidth: tileWidth,
-                                                     tileHeight: tileHeight, tileReuse: reuse)
+        let configuration = RestorationConfiguration(threads: threads, tiling: mode != .frame, tileWidth: tileWidth,
+                                                     tileHeight: tileHeight, tileReuse: mode == .reuse,
+                                                     fullFrameWhenCheaper: false)
         do {
             let processor = try RestorationProcessor(model: file, configuration: configuration)
             try processor.warmUp(width: 640, height: 360)
