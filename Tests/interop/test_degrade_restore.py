@@ -227,7 +227,9 @@ def test_bad_invocations_exit_cleanly(clip: Path, tmp_path: Path):
     cases = [
         (["restore", str(tmp_path / "missing.y4m"), out], "cannot open"),
         (["restore", str(truncated), out], "truncated"),
-        (["restore", str(clip), out, "--method", "model"], "not available yet"),
+        (["restore", str(clip), out, "--method", "model", "--model", str(tmp_path / "missing.safetensors")],
+         "cannot read"),
+        (["restore", str(clip), out, "--method", "model", "--model", str(truncated)], "model file"),
         (["restore", str(truncated), out, "--reference", str(tmp_path / "missing.y4m")], "cannot open"),
         (["restore", str(clip), out, "--scale", "9"], "--scale"),
         (["degrade", str(clip), out, "--width", "0", "--height", "360", "--codec", "vp8", "--kbps", "500"], "--width"),
