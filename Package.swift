@@ -117,7 +117,7 @@ let package = Package(
         .testTarget(name: "DTLSTests", dependencies: ["DTLS"], swiftSettings: strict),
         .testTarget(name: "SRTPTests", dependencies: ["SRTP"], swiftSettings: strict),
         .testTarget(name: "MediaTests", dependencies: ["Media", "RTP", "SansIO"], swiftSettings: strict),
-        .testTarget(name: "InferenceTests", dependencies: ["Inference"], swiftSettings: strict),
+        .testTarget(name: "InferenceTests", dependencies: ["Inference", "SansIO"], swiftSettings: strict),
         .testTarget(name: "RestorationTests", dependencies: ["Restoration", "Inference", "Media", "SansIO"],
                     swiftSettings: strict),
         .testTarget(name: "BandwidthEstimationTests", dependencies: ["BandwidthEstimation", "RTP", "SansIO"],

@@ -1,19 +1,14 @@
 import Inference
+import SansIO
 import Media
 
-/// SplitMix64 for weights and pictures.
+/// Deterministic weights and pictures from SansIO's SplitMix64.
 struct SeededRandom {
-    var state: UInt64
+    var generator: SplitMix64
 
-    init(seed: UInt64) { state = seed }
+    init(seed: UInt64) { generator = SplitMix64(state: seed) }
 
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
+    mutating func next() -> UInt64 { generator.next() }
 
     mutating func float(_ low: Float, _ high: Float) -> Float {
         low + (high - low) * Float(next() >> 40) / Float(1 << 24)
