@@ -23,6 +23,8 @@ public final class CompiledNetwork {
 
     /// Input sides above this are refused (memory for the intermediate values).
     public static let maximumArea = 4096 * 4096
+    /// Networks whose values would need more than this many bytes together are refused.
+    public static let maximumValueBytes = 4 << 30
 
     let engine: DNNLEngine
     var steps: [NetworkStep] = []
@@ -38,6 +40,16 @@ public final class CompiledNetwork {
         guard (1...16384).contains(width), (1...16384).contains(height), width * height <= CompiledNetwork.maximumArea,
               width % graph.alignment == 0, height % graph.alignment == 0 else {
             throw .invalidSize(width: width, height: height, alignment: graph.alignment)
+        }
+        var bytes = 0
+        for index in graph.values.indices {
+            guard let size = graph.size(ofValue: index, width: width, height: height) else {
+                throw .invalidSize(width: width, height: height, alignment: graph.alignment)
+            }
+            bytes += size.width * size.height * graph.values[index].channels * 4
+        }
+        guard bytes <= CompiledNetwork.maximumValueBytes else {
+            throw .inputMismatch("the network would need \(bytes >> 20) MiB for its values at \(width)x\(height)")
         }
         self.graph = graph
         self.width = width

@@ -126,8 +126,8 @@ public final class RestorationProcessor: FrameProcessor {
             out.append(try restore(frame, restoration: state.restoration, counters: &counters))
             state.counters = state.counters + counters
             totals = totals + counters
+            streams[stream] = state
         }
-        streams[stream] = state
         return out
     }
 

@@ -158,11 +158,14 @@ struct BenchRestore: ParsableCommand {
             whose mouth moves every frame and whose eyes blink) and full-motion (SyntheticScene with \
             sensor noise ±2: every pixel changes every frame), or --clip FILE.y4m (scaled to 640x360). \
             Modes: frame (one network run per frame), tiles (every --tile-width x --tile-height tile, \
-            each with its halo, every frame) and reuse (only the tiles whose input changed). --model: a model file, "default" (the built-in model, or the \
+            each with its halo, every frame) and reuse (only the tiles whose input changed, or one \
+            full-frame run when that is less work: the processor's default). --model: a model file, "default" (the built-in model, or the \
             design reference network when none is built in) or "design-reference" (conv 1→16, \
             3 × conv 16→16 + ReLU, conv 16→4, shuffle ×2, random weights: DESIGN.md §8). \
-            GMAC/s counts the multiply-accumulates the network actually ran. To limit the process to \
-            one core run it under `taskset -c 0`.
+            GMAC/s counts the multiply-accumulates the network actually ran. cpu ms/frame is the \
+            process's CPU time per frame (all threads): on a shared machine, with one thread, it is \
+            closer to the wall time an idle core would give. To limit the process to one core run it \
+            under `taskset -c 0`.
             """)
 
     @Option(help: "Frames per run.") var frames = 150
@@ -170,6 +173,8 @@ struct BenchRestore: ParsableCommand {
     @Option(help: "Clip: talking-head, full-motion, all, or a Y4M file.") var clip = "all"
     @Option(help: "Thread counts to run, comma-separated.") var threads = "1,2"
     @Option(help: "Modes to run, comma-separated: frame, tiles, reuse.") var modes = "frame,tiles,reuse"
+    @Option(help: "Pass the clips through VP8 at this bitrate (kbit/s) first, as the node sees them; 0: raw.")
+    var vp8Kbps = 0
     @Option(help: "Tile width (input pixels).") var tileWidth = RestorationConfiguration().tileWidth
     @Option(help: "Tile height (input pixels).") var tileHeight = RestorationConfiguration().tileHeight
 
@@ -187,7 +192,7 @@ struct BenchRestore: ParsableCommand {
         let macs = file.graph.multiplyAccumulates(width: 640, height: 360)
         print("restore bench: model \(file.metadata["name"] ?? model), \(String(format: "%.2f", Double(macs) / 1e9)) GMAC "
               + "per 640x360 frame, receptive field \(file.graph.receptiveField); \(frames) frames per run; "
-              + "tiles \(tileWidth)x\(tileHeight)")
+              + "tiles \(tileWidth)x\(tileHeight); " + (vp8Kbps > 0 ? "clips through VP8 at \(vp8Kbps) kbps" : "raw clips"))
         for count in threadCounts {
             let ms = try networkMilliseconds(file, threads: count)
             print(String(format: "network alone, full 640x360 frame, %d thread%@: %.1f ms (%.1f GMAC/s)", count,
@@ -196,8 +201,9 @@ struct BenchRestore: ParsableCommand {
         let bicubicMs = try bicubicMilliseconds()
         print(String(format: "bicubic x2 alone (luma + chroma, the skip and fallback): %.1f ms", bicubicMs))
         print("")
-        print("clip          threads  mode    fps    ms/frame p50 / p95  tiles computed / reused / fallen back   GMAC/s")
-        for (name, source) in try clips() {
+        print("clip          threads  mode    fps    ms/frame p50 / p95  cpu ms/frame  tiles computed / reused / fallen back   GMAC/s")
+        for (name, raw) in try clips() {
+            let source = try vp8Kbps > 0 ? throughVP8(raw) : raw
             for count in threadCounts {
                 for mode in selectedModes {
                     let result = try measure(file, frames: source, threads: count, mode: mode)
@@ -206,11 +212,28 @@ struct BenchRestore: ParsableCommand {
                     print(name.padding(toLength: 14, withPad: " ", startingAt: 0)
                           + "\(count)".padding(toLength: 9, withPad: " ", startingAt: 0)
                           + mode.rawValue.padding(toLength: 6, withPad: " ", startingAt: 0)
-                          + String(format: "%6.1f  %6.1f / %5.1f   ", Double(frames) / result.seconds, result.p50, result.p95)
+                          + String(format: "%6.1f  %6.1f / %5.1f   %8.1f      ", Double(frames) / result.seconds, result.p50,
+                                   result.p95, result.cpuSeconds * 1000 / Double(frames))
                           + tiles.padding(toLength: 37, withPad: " ", startingAt: 0)
                           + String(format: "%6.1f", Double(c.multiplyAccumulates) / 1e9 / result.seconds))
                 }
             }
+        }
+    }
+
+    /// The clip after a VP8 encode at --vp8-kbps and decode (what the node restores).
+    private func throughVP8(_ clip: [I420Frame]) throws -> [I420Frame] {
+        do {
+            let encoder = try VideoEncoder(codec: .vp8, width: 640, height: 360, fps: 30, bitrateKbps: vp8Kbps)
+            let decoder = try VideoDecoder(codec: .vp8)
+            var out: [I420Frame] = []
+            for frame in clip {
+                for encoded in try encoder.encode(frame) { out += try decoder.decode(encoded) }
+            }
+            while out.count < clip.count, let last = out.last { out.append(last) }
+            return out
+        } catch {
+            throw CommandFailure.codec(error)
         }
     }
 
@@ -342,6 +365,14 @@ struct BenchRestore: ParsableCommand {
         }
     }
 
+    /// User + system CPU time of the whole process so far (all threads), seconds.
+    static func processCPUSeconds() -> Double {
+        var usage = rusage()
+        guard getrusage(RUSAGE_SELF.rawValue, &usage) == 0 else { return 0 }
+        return Double(usage.ru_utime.tv_sec) + Double(usage.ru_utime.tv_usec) / 1e6
+            + Double(usage.ru_stime.tv_sec) + Double(usage.ru_stime.tv_usec) / 1e6
+    }
+
     private func bicubicMilliseconds() throws -> Double {
         let frame = SyntheticScene(width: 640, height: 360).frame(1)
         do {
@@ -356,21 +387,23 @@ struct BenchRestore: ParsableCommand {
         }
     }
 
-    /// frame: one network run per frame; tiles: every tile, every frame; reuse: changed tiles only.
+    /// frame: one network run per frame; tiles: every tile, every frame; reuse: changed tiles only
+    /// (one full-frame run instead when that is less work, as by default).
     enum Mode: String, CaseIterable {
         case frame, tiles, reuse
     }
 
     private func measure(_ file: ModelFile, frames source: [I420Frame], threads: Int, mode: Mode) throws
-        -> (seconds: Double, p50: Double, p95: Double, counters: RestorationCounters) {
+        -> (seconds: Double, p50: Double, p95: Double, cpuSeconds: Double, counters: RestorationCounters) {
         let configuration = RestorationConfiguration(threads: threads, tiling: mode != .frame, tileWidth: tileWidth,
                                                      tileHeight: tileHeight, tileReuse: mode == .reuse,
-                                                     fullFrameWhenCheaper: false)
+                                                     fullFrameWhenCheaper: mode == .reuse)
         do {
             let processor = try RestorationProcessor(model: file, configuration: configuration)
             try processor.warmUp(width: 640, height: 360)
             try processor.configure(stream: "bench", width: 640, height: 360)
             var times: [Double] = []
+            let cpuStart = BenchRestore.processCPUSeconds()
             let started = ContinuousClock.now
             for frame in source {
                 let before = ContinuousClock.now
@@ -378,9 +411,10 @@ struct BenchRestore: ParsableCommand {
                 times.append(Double((ContinuousClock.now - before).microseconds) / 1000)
             }
             let seconds = Double((ContinuousClock.now - started).microseconds) / 1e6
+            let cpuSeconds = BenchRestore.processCPUSeconds() - cpuStart
             times.sort()
             let p50 = times[times.count / 2], p95 = times[min(times.count - 1, times.count * 95 / 100)]
-            return (seconds, p50, p95, processor.counters(for: "bench") ?? RestorationCounters())
+            return (seconds, p50, p95, cpuSeconds, processor.counters(for: "bench") ?? RestorationCounters())
         } catch {
             throw CommandFailure(error.description)
         }

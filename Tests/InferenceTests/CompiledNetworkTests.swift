@@ -140,4 +140,16 @@ struct CompiledNetworkTests {
         #expect(throws: InferenceError.self) { try network.run([FeatureMap(channels: 1, height: 4, width: 8)]) }
         #expect(network.input(5).count == 0)
     }
+
+    @Test func refusesNetworksTooLargeForMemory() throws {
+        // 4096 channels at 4096 × 4096 would be 256 GiB: refused before anything is allocated.
+        var s = GraphSketch(scale: 1)
+        let wide = s.concat([String](repeating: "lr", count: 4096))
+        let out = s.conv(wide, 4096, 1, kernel: 1)
+        let model = try s.model(output: out)
+        #expect(throws: InferenceError.self) { try CompiledNetwork(graph: model.graph, width: 4096, height: 4096) }
+        #expect(throws: InferenceError.invalidSize(width: 4097, height: 4096, alignment: 1)) {
+            try CompiledNetwork(graph: model.graph, width: 4097, height: 4096)
+        }
+    }
 }
