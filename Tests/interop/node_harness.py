@@ -228,13 +228,14 @@ async def post_sdp(url: str, sdp: str, token: str | None = None) -> tuple[int, s
     return await asyncio.get_running_loop().run_in_executor(None, go)
 
 
-async def publish(node: Node, room: str, codec: str = "VP8"):
-    """An aiortc WHIP publisher: pattern video + a tone. Returns (pc, video track, location)."""
+async def publish(node: Node, room: str, codec: str = "VP8", video=None):
+    """An aiortc WHIP publisher: `video` (default: the pattern track) + a tone. Returns (pc, video
+    track, location)."""
     from aiortc import RTCPeerConnection, RTCSessionDescription, RTCRtpSender
     from aiortc.mediastreams import AudioStreamTrack
 
     pc = RTCPeerConnection()
-    video = make_pattern_track()
+    video = video if video is not None else make_pattern_track()
     vt = pc.addTransceiver(video, direction="sendonly")
     pc.addTransceiver(AudioStreamTrack(), direction="sendonly")
     caps = RTCRtpSender.getCapabilities("video")
