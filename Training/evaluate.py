@@ -9,6 +9,9 @@ frames from the second second on (libvpx overshoots while its first keyframe is 
             run by model.run_graph, recurrent state as the node keeps it); with --loupe-model,
             `loupe restore --method model` (the Swift/oneDNN implementation) instead.
 320×180 points are scored at 640×360 against the 2×2 box-downscaled original (their ×2 output size).
+A repair-only (scale 1) model is scored at the low-res size against the box-downscaled original, and
+compared with the decoded picture itself ("decoded" instead of "bicubic"; no "direct" column).
+Groups: codec × low-res size (VP8 640×360 and 320×180, VP9 640×360).
 
   /usr/bin/python3 Training/evaluate.py Sources/Restoration/Models/restore-x2.safetensors --out docs/quality.md
 """
@@ -103,12 +106,17 @@ def main():
                     help="restore with `loupe restore --method model` instead of PyTorch")
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--sizes", help="only these low-res sizes, e.g. 640x360")
+    ap.add_argument("--codecs", help="only these codecs, e.g. vp8")
+    ap.add_argument("--tile-reuse", action="store_true",
+                    help="with --loupe-model: keep loupe's temporal tile reuse on (default: full recomputation; "
+                         "reuse_cost.py measures what reuse costs)")
     ap.add_argument("--kbps", help="only these ladder points, e.g. 150,400,800")
     ap.add_argument("--clips", help="only these clips, e.g. bbb,text")
     a = ap.parse_args()
     torch.set_num_threads(a.threads)
     loupe = find_loupe()
     gm = GraphModel(a.model)
+    a.scale = gm.scale
     restore_help = subprocess.run([loupe, "help", "restore"], capture_output=True, text=True).stdout
     rows = []
     index = json.loads((a.data / "index.json").read_text())
@@ -124,21 +132,29 @@ def main():
             for p in clip["points"]:
                 if a.sizes and f"{p['width']}x{p['height']}" not in a.sizes.split(","):
                     continue
+                if a.codecs and p["codec"] not in a.codecs.split(","):
+                    continue
                 if a.kbps and str(p["kbps"]) not in a.kbps.split(","):
                     continue
                 lr, _ = read_y4m(d / p["lr"])
                 n = len(lr)
-                hr = hr_full[:n] if p["width"] * 2 == clip["width"] else box_half(hr_full[:n])
+                # the reference: the original at the model's output size (2×2 box steps down)
+                hr = hr_full[:n]
+                while hr.shape[2] > p["width"] * gm.scale:
+                    hr = box_half(hr)
                 # bicubic through the node's own upscaler
                 bic_path = tmp / "bic.y4m"
                 subprocess.run([loupe, "restore", str(d / p["lr"]), str(bic_path), "--scale", "2", "--method", "bicubic"],
                                check=True, capture_output=True)
                 bic, _ = read_y4m(bic_path)
                 assert np.array_equal(bic, bicubic2x(lr)), "Training's bicubic differs from loupe restore"
+                if gm.scale == 1:   # a repair-only model is compared with the decoded picture itself
+                    bic = lr
                 sel = list(range(skip, n, a.frame_step))
                 if a.loupe_model:
                     out_path = tmp / "model.y4m"
-                    cmd = [loupe, "restore", str(d / p["lr"]), str(out_path), "--scale", str(gm.scale), "--method", "model"]
+                    cmd = [loupe, "restore", str(d / p["lr"]), str(out_path), "--scale", str(gm.scale), "--method", "model",
+                           "--tile-reuse" if a.tile_reuse else "--no-tile-reuse"]
                     if "--model" in restore_help:
                         cmd += ["--model", str(a.model)]
                     subprocess.run(cmd, check=True, capture_output=True)
@@ -151,14 +167,14 @@ def main():
                 row = {"clip": clip["name"], "codec": p["codec"], "size": f"{p['width']}x{p['height']}",
                        "kbps": p["kbps"], "achieved_kbps": achieved_kbps(p["log"]),
                        "bicubic": db(mse(bic[sel], hr[sel])), "restored": db(mse(res[sel], hr[sel]))}
-                if "direct" in p:
+                if "direct" in p and gm.scale == 2:
                     direct, _ = read_y4m(d / p["direct"])
                     row["direct"] = db(mse(direct[sel], hr_full[sel]))
                     row["direct_achieved_kbps"] = achieved_kbps(p["direct_log"])
                 row["gain"] = row["restored"] - row["bicubic"]
                 rows.append(row)
-                print(f"{row['clip']:8s} {row['size']} {row['kbps']:4d} kbps (got {row['achieved_kbps']:.0f}): "
-                      f"bicubic {row['bicubic']:.2f} restored {row['restored']:.2f} ({row['gain']:+.2f})"
+                print(f"{row['clip']:8s} {row['codec']} {row['size']} {row['kbps']:4d} kbps (got {row['achieved_kbps']:.0f}): "
+                      f"{'bicubic' if gm.scale == 2 else 'decoded'} {row['bicubic']:.2f} restored {row['restored']:.2f} ({row['gain']:+.2f})"
                       + (f" direct {row['direct']:.2f}" if "direct" in row else ""), flush=True)
     md = table(rows, a, time.time() - t0)
     print(md)
@@ -172,10 +188,11 @@ def table(rows, a, seconds: float) -> str:
     impl = "`loupe restore --method model`" if a.loupe_model else "PyTorch run of the exported graph"
     lines = [f"Model `{a.model.name}`; restored by {impl}; Y-PSNR (dB) vs the original frames, pooled over "
              f"frames after the first {a.skip_seconds:g} s" + (f" (every {a.frame_step}th)" if a.frame_step > 1 else "") + "; kbps = target (achieved by libvpx in brackets).", ""]
-    for size in sorted({r["size"] for r in rows}, reverse=True):
-        sel = [r for r in rows if r["size"] == size]
+    groups = sorted({(r["codec"], r["size"]) for r in rows}, key=lambda g: (g[0], -int(g[1].split("x")[0])))
+    for codec, size in groups:
+        sel = [r for r in rows if (r["codec"], r["size"]) == (codec, size)]
         has_direct = any("direct" in r for r in sel)
-        hdr = "| clip | VP8 " + size + " kbps | " + ("direct 1280x720 | " if has_direct else "") + "bicubic | restored | gain |"
+        hdr = f"| clip | {codec.upper()} {size} kbps | " + ("direct 1280x720 | " if has_direct else "") + ("bicubic" if a.scale == 2 else "decoded") + " | restored | gain |"
         lines += [hdr, "|" + "---|" * (hdr.count("|") - 1)]
         for r in sel:
             lines.append(f"| {r['clip']} | {r['kbps']} ({r['achieved_kbps']:.0f}) | "
@@ -188,7 +205,7 @@ def table(rows, a, seconds: float) -> str:
                          + f"{np.mean([r['bicubic'] for r in rs]):.2f} | {np.mean([r['restored'] for r in rs]):.2f} | "
                          f"**{np.mean([r['gain'] for r in rs]):+.2f}** |")
         g = [r["gain"] for r in sel]
-        lines += ["", f"{size}: mean gain over bicubic **{np.mean(g):+.2f} dB** (min {min(g):+.2f}, max {max(g):+.2f}) "
+        lines += ["", f"{codec.upper()} {size}: mean gain over bicubic **{np.mean(g):+.2f} dB** (min {min(g):+.2f}, max {max(g):+.2f}) "
                       f"over {len(sel)} points.", ""]
     return "\n".join(lines)
 

@@ -372,17 +372,21 @@ def build_test(loupe: str, root: Path, quick: bool, seed: int = 2):
         d = root / name
         d.mkdir(exist_ok=True)
         meta = d / "meta.json"
-        if meta.exists():
-            return json.loads(meta.read_text())
+        # points already built (an earlier run) are kept; only missing ones are degraded
+        done = {q["lr"]: q for q in json.loads(meta.read_text())["points"]} if meta.exists() else {}
         hr = d / "hr.y4m"
-        make(hr)
+        if not hr.exists():
+            make(hr)
         points = []
         ladders = [("vp8", 640, 360, TEST_LADDER)]
         if not quick:
-            ladders.append(("vp8", 320, 180, TEST_LADDER_SMALL))
+            ladders += [("vp8", 320, 180, TEST_LADDER_SMALL), ("vp9", 640, 360, TEST_LADDER)]
         for codec, lw, lh, ladder in ladders:
             for kbps in ladder:
                 lr = d / f"{codec}-{lw}x{lh}-{kbps}.y4m"
+                if lr.name in done:
+                    points.append(done[lr.name])
+                    continue
                 log = degrade(loupe, hr, lr, lw, lh, kbps, codec)
                 p = {"codec": codec, "width": lw, "height": lh, "kbps": kbps, "lr": lr.name, **log}
                 if lw == W // 2:

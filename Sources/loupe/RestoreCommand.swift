@@ -13,7 +13,8 @@ struct Restore: ParsableCommand {
         abstract: "Upscale every frame of a Y4M video (bicubic, Keys a = -0.5, or a restoration network).",
         discussion: """
             --method model runs a loupe-restoration/1 network (docs/model-format.md; default: the \
-            model built into loupe) on luma, frame by frame in order (temporal models keep state), \
+            model built into loupe for --scale: restore-x2, or restore-x1 to repair without \
+            upscaling) on luma, frame by frame in order (temporal models keep state), \
             with bicubic chroma; --threads is then the network's oneDNN thread count. --method \
             bicubic upscales --threads frames in parallel. With --reference, prints the Y/U/V PSNR \
             (from the mean squared error over all frames) and the mean SSIM (Wang et al. 2004) of \
@@ -26,7 +27,7 @@ struct Restore: ParsableCommand {
     @Argument(help: "Output video (YUV4MPEG2).") var output: String
     @Option(help: "Upscaling factor (1…8).") var scale = 2
     @Option(help: "bicubic, or model (a restoration network).") var method: Method = .bicubic
-    @Option(help: "Model file for --method model (default: the built-in restore-x2).") var model: String?
+    @Option(help: "Model file for --method model (default: the built-in restore-x<scale>: restore-x2, or restore-x1 for repair only).") var model: String?
     @Option(help: "bicubic: frames processed in parallel; model: network threads (1…64).") var threads = 1
     @Flag(inversion: .prefixedNo, help: "Model: recompute only tiles whose input changed (temporal tile reuse).")
     var tileReuse = true
@@ -139,7 +140,7 @@ struct Restore: ParsableCommand {
             if let model {
                 file = try ModelFile(contentsOfFile: model)
             } else {
-                file = try RestorationProcessor.defaultModel()
+                file = try RestorationProcessor.builtInModel(scale: scale)
             }
         } catch let error as ModelLoadError {
             throw CommandFailure("\(model ?? "default model"): \(error)")

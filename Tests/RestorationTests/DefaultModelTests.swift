@@ -3,21 +3,17 @@ import Media
 import Restoration
 import Testing
 
-/// `Models/restore-x2.parity.safetensors` beside the default model, when this build has one.
-private let parityPath: String? = RestorationProcessor.defaultModelPath.map {
-    String($0.dropLast(".safetensors".count)) + ".parity.safetensors"
-}
-
-private func parityFixture() throws -> SafetensorsFile? {
-    guard let parityPath else { return nil }
-    return try? SafetensorsFile(contentsOfFile: parityPath)
+/// `Models/restore-x<scale>.parity.safetensors` beside a built-in model, when this build has one.
+private func parityFixture(scale: Int) -> SafetensorsFile? {
+    guard let path = RestorationProcessor.builtInModelPath(scale: scale) else { return nil }
+    return try? SafetensorsFile(contentsOfFile: String(path.dropLast(".safetensors".count)) + ".parity.safetensors")
 }
 
 @Suite("Default model")
 struct DefaultModelTests {
     @Test func loadsOrSaysItIsMissing() throws {
         if RestorationProcessor.defaultModelPath == nil {
-            #expect(throws: DefaultModelError.notBundled) { try RestorationProcessor.defaultModel() }
+            #expect(throws: DefaultModelError.notBundled(name: "restore-x2")) { try RestorationProcessor.defaultModel() }
         } else {
             let model = try RestorationProcessor.defaultModel()
             #expect(model.graph.scale == 2)
@@ -27,12 +23,24 @@ struct DefaultModelTests {
         }
     }
 
+    @Test func repairOnlyModelIsBuiltInToo() throws {
+        guard RestorationProcessor.builtInModelPath(scale: 1) != nil else {
+            #expect(throws: DefaultModelError.notBundled(name: "restore-x1")) { try RestorationProcessor.builtInModel(scale: 1) }
+            return
+        }
+        let model = try RestorationProcessor.builtInModel(scale: 1)
+        #expect(model.graph.scale == 1)
+        let processor = try RestorationProcessor(model: model)
+        #expect(processor.scale == 1)
+        #expect(throws: DefaultModelError.notBundled(name: "restore-x3")) { try RestorationProcessor.builtInModel(scale: 3) }
+    }
+
     /// Training/export.py's fixture: random 8-bit inputs / 255 and PyTorch's graph output plus
     /// the bicubic skip, clamped, not rounded. oneDNN must agree within 1e-3.
-    @Test(.enabled(if: (try? parityFixture()) != nil))
-    func parityWithPyTorch() throws {
-        let fixture = try #require(try parityFixture())
-        let model = try RestorationProcessor.defaultModel()
+    @Test(.enabled(if: parityFixture(scale: 2) != nil || parityFixture(scale: 1) != nil), arguments: [2, 1])
+    func parityWithPyTorch(scale: Int) throws {
+        guard let fixture = parityFixture(scale: scale) else { return }
+        let model = try RestorationProcessor.builtInModel(scale: scale)
         let graph = model.graph
         let lrInfo = try #require(fixture.tensors["input.lr"])
         let height = lrInfo.shape[2], width = lrInfo.shape[3]
@@ -60,6 +68,6 @@ struct DefaultModelTests {
         // The reference executor agrees too (a check on the check).
         let reference = try ReferenceExecutor(graph: graph).run(inputs)
         #expect(reference.maximumDifference(to: output) <= 1e-4)
-        print("parity: max abs difference to PyTorch \(largest); oneDNN steps \(network.implementations)")
+        print("parity (restore-x\(scale)): max abs difference to PyTorch \(largest); oneDNN steps \(network.implementations)")
     }
 }
