@@ -34,12 +34,13 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--data", type=Path, default=DATA / "full" / "test")
     ap.add_argument("--clips", default="studio,talking")
+    ap.add_argument("--codecs", default="vp8,vp9")
     ap.add_argument("--model", help="model file (default: the one built into loupe)")
     ap.add_argument("--skip-seconds", type=float, default=1.0)
     a = ap.parse_args()
     loupe = find_loupe()
     index = {c["name"]: c for c in json.loads((a.data / "index.json").read_text())}
-    print("| clip | VP8 640x360 kbps | full recompute | tile reuse | cost | tiles reused |")
+    print("| clip | 640x360 | full recompute | tile reuse | cost | tiles reused |")
     print("|---|---|---|---|---|---|")
     costs = []
     with tempfile.TemporaryDirectory() as tmp:
@@ -48,7 +49,7 @@ def main():
             hr, fps = read_y4m(a.data / name / "hr.y4m")
             skip = int(round(a.skip_seconds * fps[0] / fps[1]))
             for p in clip["points"]:
-                if (p["width"], p["height"]) != (640, 360):
+                if (p["width"], p["height"]) != (640, 360) or p["codec"] not in a.codecs.split(","):
                     continue
                 lr = a.data / name / p["lr"]
                 full, _, _ = restore(loupe, lr, Path(tmp) / "full.y4m", False, a.model)
@@ -56,7 +57,7 @@ def main():
                 n = len(full)
                 f_db, r_db = db(mse(full[skip:], hr[skip:n])), db(mse(reused[skip:], hr[skip:n]))
                 costs.append(f_db - r_db)
-                print(f"| {name} | {p['kbps']} | {f_db:.3f} | {r_db:.3f} | {f_db - r_db:.3f} | "
+                print(f"| {name} | {p['codec'].upper()} {p['kbps']} kbps | {f_db:.3f} | {r_db:.3f} | {f_db - r_db:.3f} | "
                       f"{skipped} of {computed + skipped} ({100 * skipped / max(1, computed + skipped):.0f} %) |", flush=True)
     print(f"\nlargest cost {max(costs):.3f} dB, mean {np.mean(costs):.3f} dB")
 

@@ -13,8 +13,8 @@ public struct RestorationConfiguration: Sendable, Hashable {
     public var tileReuse: Bool
     /// A tile's window counts as changed when any pixel differs by more than this many
     /// 8-bit levels from the input it was last computed on … (The defaults, 4 and 0.25, keep
-    /// the cost of reuse at or below 0.03 dB on the studio talking-head clip through VP8 at
-    /// 150–800 kbps while about half the tiles are reused; 12 and 1.0 cost up to 0.17 dB.
+    /// the cost of reuse at or below 0.04 dB on the studio talking-head clip through VP8 and
+    /// VP9 at 150–800 kbps while about half the tiles are reused; 12 and 1.0 cost up to 0.17 dB.
     /// `Training/reuse_cost.py`, docs/benchmarks.md.)
     public var maximumChange: Int
     /// … or when the mean absolute difference over the window exceeds this.
