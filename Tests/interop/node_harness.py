@@ -137,12 +137,16 @@ def psnr(a: np.ndarray, b: np.ndarray) -> float:
     return 99.0 if mse == 0 else 10 * math.log10(255 ** 2 / mse)
 
 
-def make_pattern_track():
+def make_pattern_track(make_frame=None):
+    """A video track sending make_frame(0), make_frame(1), … (I420 arrays as pattern_frame
+    returns; default pattern_frame) at 30 fps."""
     from aiortc import VideoStreamTrack
     from av import VideoFrame
 
+    make_frame = make_frame or pattern_frame
+
     class PatternTrack(VideoStreamTrack):
-        """Sends pattern_frame(0), pattern_frame(1), … at 30 fps, remembering when each was sent."""
+        """Sends make_frame(0), make_frame(1), … at 30 fps, remembering when each was sent."""
 
         def __init__(self):
             super().__init__()
@@ -151,7 +155,7 @@ def make_pattern_track():
 
         async def recv(self):
             pts, time_base = await self.next_timestamp()
-            frame = VideoFrame.from_ndarray(pattern_frame(self.index), format="yuv420p")
+            frame = VideoFrame.from_ndarray(make_frame(self.index), format="yuv420p")
             frame.pts, frame.time_base = pts, time_base
             self.sent_at[self.index] = time.monotonic()
             self.index += 1
@@ -247,8 +251,10 @@ async def publish(node: Node, room: str, codec: str = "VP8", video=None):
     return pc, video, headers.get("Location")
 
 
-async def subscribe(node: Node, room: str, received: Received, stop: asyncio.Event, variant: str | None = None):
-    """An aiortc WHEP subscriber that decodes what it receives into `received`."""
+async def subscribe(node: Node, room: str, received: Received, stop: asyncio.Event, variant: str | None = None,
+                    consume=None):
+    """An aiortc WHEP subscriber that decodes what it receives into `received` (video through
+    `consume(track, received, stop)` when given, else consume_video)."""
     from aiortc import RTCPeerConnection, RTCSessionDescription
 
     pc = RTCPeerConnection()
@@ -258,7 +264,7 @@ async def subscribe(node: Node, room: str, received: Received, stop: asyncio.Eve
 
     @pc.on("track")
     def on_track(track):
-        coro = consume_video(track, received, stop) if track.kind == "video" else consume_audio(track, received, stop)
+        coro = (consume or consume_video)(track, received, stop) if track.kind == "video" else consume_audio(track, received, stop)
         tasks.append(asyncio.ensure_future(coro))
 
     await pc.setLocalDescription(await pc.createOffer())

@@ -15,7 +15,6 @@ import statistics
 import sys
 import time
 import urllib.request
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -23,8 +22,8 @@ import pytest
 pytest.importorskip("aiortc", reason="aiortc is installed by scripts/setup (Tests/interop/requirements.txt)")
 pytest.importorskip("PIL", reason="Pillow is installed by scripts/setup (Tests/interop/requirements.txt)")
 
-from node_harness import (BITS, BLOCK, FPS, HEIGHT, WIDTH, ROOT, patch_aioice_loopback, publish,
-                          read_barcode, running_node)
+from node_harness import (BITS, BLOCK, FPS, HEIGHT, WIDTH, ROOT, Received, make_pattern_track,
+                          patch_aioice_loopback, psnr, publish, read_barcode, running_node, subscribe)
 
 sys.path.insert(0, str(ROOT / "Training"))
 from common import bicubic2x  # noqa: E402  the node's exact integer bicubic (checked against `loupe restore`)
@@ -97,34 +96,12 @@ def box_half(y: np.ndarray) -> np.ndarray:
     return ((h[0::2, 0::2] + h[1::2, 0::2] + h[0::2, 1::2] + h[1::2, 1::2] + 2) >> 2).astype(np.uint8)
 
 
-def psnr(a: np.ndarray, b: np.ndarray) -> float:
-    mse = np.mean((a.astype(np.float64) - b.astype(np.float64)) ** 2)
-    return 99.0 if mse == 0 else float(10 * np.log10(255 ** 2 / mse))
+CHROMA = np.full((HEIGHT // 2, WIDTH), 128, np.uint8)
 
 
-def make_slide_track():
-    from aiortc import VideoStreamTrack
-    from av import VideoFrame
-
-    class SlideTrack(VideoStreamTrack):
-        """Sends box_half(full_frame(i)) for i = 0, 1, … at 30 fps, chroma grey."""
-
-        def __init__(self):
-            super().__init__()
-            self.index = 0
-            self.sent_at: dict[int, float] = {}
-            self.chroma = np.full((HEIGHT // 2, WIDTH), 128, np.uint8)
-
-        async def recv(self):
-            pts, time_base = await self.next_timestamp()
-            yuv = np.concatenate([box_half(full_frame(self.index)), self.chroma])
-            frame = VideoFrame.from_ndarray(yuv, format="yuv420p")
-            frame.pts, frame.time_base = pts, time_base
-            self.sent_at[self.index] = time.monotonic()
-            self.index += 1
-            return frame
-
-    return SlideTrack()
+def sent_frame(index: int) -> np.ndarray:
+    """What the publisher sends: box_half(full_frame(index)), chroma grey (I420 rows)."""
+    return np.concatenate([box_half(full_frame(index)), CHROMA])
 
 
 async def keep_luma(track, frames: dict, stop: asyncio.Event, since: list):
@@ -144,28 +121,6 @@ async def keep_luma(track, frames: dict, stop: asyncio.Event, since: list):
             frames.setdefault(index, luma.copy())
 
 
-async def subscriber(node, room, frames, stop, since, variant=None):
-    from aiortc import RTCPeerConnection, RTCSessionDescription
-    from node_harness import post_sdp
-
-    pc = RTCPeerConnection()
-    pc.addTransceiver("video", direction="recvonly")
-    pc.addTransceiver("audio", direction="recvonly")
-    tasks = []
-
-    @pc.on("track")
-    def on_track(track):
-        if track.kind == "video":
-            tasks.append(asyncio.ensure_future(keep_luma(track, frames, stop, since)))
-
-    await pc.setLocalDescription(await pc.createOffer())
-    url = node.url(f"/whep/{room}") + (f"?variant={variant}" if variant else "")
-    status, answer, _ = await post_sdp(url, pc.localDescription.sdp)
-    assert status == 201, f"WHEP POST answered {status}: {answer}"
-    await pc.setRemoteDescription(RTCSessionDescription(sdp=answer, type="answer"))
-    return pc
-
-
 def model_config(tmp_path):
     """The default processor (the shipped model). The frame budget is widened so that the
     comparison is of the model itself, not of how many tiles a busy test machine let it finish,
@@ -181,10 +136,11 @@ def test_model_rendition_is_closer_to_the_original_than_bicubic(tmp_path):
         with running_node(tmp_path, "--config", model_config(tmp_path)) as node:
             stop = asyncio.Event()
             since = [None]
-            pub, _, _ = await publish(node, "mm", video=make_slide_track())
+            pub, _, _ = await publish(node, "mm", video=make_pattern_track(sent_frame))
             original, restored = {}, {}
-            subs = [await subscriber(node, "mm", original, stop, since),
-                    await subscriber(node, "mm", restored, stop, since, variant="restored")]
+            keep = lambda frames: lambda track, _received, stop_: keep_luma(track, frames, stop_, since)
+            subs = [await subscribe(node, "mm", Received(), stop, consume=keep(original)),
+                    await subscribe(node, "mm", Received(), stop, variant="restored", consume=keep(restored))]
             since[0] = time.monotonic() + SETTLE_S
             await asyncio.sleep(SETTLE_S + WINDOW_S)
             rooms = json.loads(urllib.request.urlopen(node.url("/api/rooms"), timeout=5).read())
