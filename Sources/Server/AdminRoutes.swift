@@ -72,7 +72,12 @@ struct RoomListing: Encodable, Sendable {
         var framesIn: Int
         var framesOut: Int
         var fallbacks: Int
+        /// All frames dropped: `dropsBy` split by the queue that was full.
         var drops: Int
+        /// Drops by stage: `input` (compressed frames waiting for the decoder), `processor`
+        /// (decoded pictures waiting for the processor), `encoder` (processed pictures waiting
+        /// for the encoder).
+        var dropsBy: [String: Int]
         var bitrateKbps: Int
         /// Milliseconds from a frame's arrival at the pipeline to its encoded output.
         var latencyP50Ms: Double?
@@ -97,6 +102,8 @@ struct RoomListing: Encodable, Sendable {
                                       framesIn: c.framesSubmitted, framesOut: c.framesOutput,
                                       fallbacks: c.deadlineFallbacks,
                                       drops: c.inputDrops + c.processorDrops + c.encoderDrops,
+                                      dropsBy: ["input": c.inputDrops, "processor": c.processorDrops,
+                                                "encoder": c.encoderDrops],
                                       bitrateKbps: p.statistics.bitrateKbps,
                                       latencyP50Ms: milliseconds(p.statistics.total.p50),
                                       latencyP95Ms: milliseconds(p.statistics.total.p95))
