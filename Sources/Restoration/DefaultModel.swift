@@ -16,9 +16,6 @@ public enum DefaultModelError: Error, Sendable, Hashable, CustomStringConvertibl
 }
 
 extension RestorationProcessor {
-    /// The file name (without extension) of the default model in the `Models` resource folder.
-    public static let defaultModelName = builtInModelName(scale: 2)
-
     /// The built-in model for a scale: `restore-x2` (repair + ×2, the node's default) and
     /// `restore-x1` (repair only).
     public static func builtInModelName(scale: Int) -> String { "restore-x\(scale)" }
