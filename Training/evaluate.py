@@ -116,7 +116,6 @@ def main():
     torch.set_num_threads(a.threads)
     loupe = find_loupe()
     gm = GraphModel(a.model)
-    a.scale = gm.scale
     restore_help = subprocess.run([loupe, "help", "restore"], capture_output=True, text=True).stdout
     rows = []
     index = json.loads((a.data / "index.json").read_text())
@@ -176,7 +175,7 @@ def main():
                 print(f"{row['clip']:8s} {row['codec']} {row['size']} {row['kbps']:4d} kbps (got {row['achieved_kbps']:.0f}): "
                       f"{'bicubic' if gm.scale == 2 else 'decoded'} {row['bicubic']:.2f} restored {row['restored']:.2f} ({row['gain']:+.2f})"
                       + (f" direct {row['direct']:.2f}" if "direct" in row else ""), flush=True)
-    md = table(rows, a, time.time() - t0)
+    md = table(rows, a, time.time() - t0, gm.scale)
     print(md)
     if a.out:
         a.out.write_text(md)
@@ -184,7 +183,7 @@ def main():
         a.json.write_text(json.dumps(rows, indent=1))
 
 
-def table(rows, a, seconds: float) -> str:
+def table(rows, a, seconds: float, scale: int) -> str:
     impl = "`loupe restore --method model`" if a.loupe_model else "PyTorch run of the exported graph"
     lines = [f"Model `{a.model.name}`; restored by {impl}; Y-PSNR (dB) vs the original frames, pooled over "
              f"frames after the first {a.skip_seconds:g} s" + (f" (every {a.frame_step}th)" if a.frame_step > 1 else "") + "; kbps = target (achieved by libvpx in brackets).", ""]
@@ -192,7 +191,7 @@ def table(rows, a, seconds: float) -> str:
     for codec, size in groups:
         sel = [r for r in rows if (r["codec"], r["size"]) == (codec, size)]
         has_direct = any("direct" in r for r in sel)
-        hdr = f"| clip | {codec.upper()} {size} kbps | " + ("direct 1280x720 | " if has_direct else "") + ("bicubic" if a.scale == 2 else "decoded") + " | restored | gain |"
+        hdr = f"| clip | {codec.upper()} {size} kbps | " + ("direct 1280x720 | " if has_direct else "") + ("bicubic" if scale == 2 else "decoded") + " | restored | gain |"
         lines += [hdr, "|" + "---|" * (hdr.count("|") - 1)]
         for r in sel:
             lines.append(f"| {r['clip']} | {r['kbps']} ({r['achieved_kbps']:.0f}) | "
@@ -205,7 +204,7 @@ def table(rows, a, seconds: float) -> str:
                          + f"{np.mean([r['bicubic'] for r in rs]):.2f} | {np.mean([r['restored'] for r in rs]):.2f} | "
                          f"**{np.mean([r['gain'] for r in rs]):+.2f}** |")
         g = [r["gain"] for r in sel]
-        lines += ["", f"{codec.upper()} {size}: mean gain over bicubic **{np.mean(g):+.2f} dB** (min {min(g):+.2f}, max {max(g):+.2f}) "
+        lines += ["", f"{codec.upper()} {size}: mean gain over {"bicubic" if scale == 2 else "the decoded picture"} **{np.mean(g):+.2f} dB** (min {min(g):+.2f}, max {max(g):+.2f}) "
                       f"over {len(sel)} points.", ""]
     return "\n".join(lines)
 
