@@ -204,7 +204,7 @@ def table(rows, a, seconds: float, scale: int) -> str:
                          + f"{np.mean([r['bicubic'] for r in rs]):.2f} | {np.mean([r['restored'] for r in rs]):.2f} | "
                          f"**{np.mean([r['gain'] for r in rs]):+.2f}** |")
         g = [r["gain"] for r in sel]
-        lines += ["", f"{codec.upper()} {size}: mean gain over {"bicubic" if scale == 2 else "the decoded picture"} **{np.mean(g):+.2f} dB** (min {min(g):+.2f}, max {max(g):+.2f}) "
+        lines += ["", f"{codec.upper()} {size}: mean gain over {'bicubic' if scale == 2 else 'the decoded picture'} **{np.mean(g):+.2f} dB** (min {min(g):+.2f}, max {max(g):+.2f}) "
                       f"over {len(sel)} points.", ""]
     return "\n".join(lines)
 
