@@ -138,3 +138,24 @@ def test_shipped_model_is_valid_if_present():
     y = (run_graph(arch, tensors, inputs) + pixel_skip_bicubic(lr_u8)).clamp(0, 1)
     assert (y - torch.from_numpy(fix["output"])).abs().max().item() < 1e-5
     assert path.stat().st_size < 200_000
+
+
+def test_quality_table_groups_by_codec_and_size_and_names_the_baseline():
+    import argparse
+    from evaluate import table
+    rows = [{"clip": c, "codec": codec, "size": size, "kbps": k, "achieved_kbps": k, "bicubic": 30.0,
+             "restored": 30.0 + g, "gain": g}
+            for codec, size in (("vp8", "640x360"), ("vp9", "640x360"), ("vp8", "320x180"))
+            for c, g in (("a", 0.5), ("b", -0.1)) for k in (150, 400)]
+    a = argparse.Namespace(loupe_model=True, skip_seconds=1.0, frame_step=1, model=Path("restore-x2.safetensors"))
+    md = table(rows, a, 1.0, scale=2)
+    # one table per codec × size, VP8 before VP9 and the larger size first
+    headers = [line for line in md.splitlines() if line.startswith("| clip |")]
+    assert headers == ["| clip | VP8 640x360 kbps | bicubic | restored | gain |",
+                       "| clip | VP8 320x180 kbps | bicubic | restored | gain |",
+                       "| clip | VP9 640x360 kbps | bicubic | restored | gain |"]
+    assert "VP9 640x360: mean gain over bicubic **+0.20 dB** (min -0.10, max +0.50) over 4 points." in md
+    assert "| **mean** | 150 | 30.00 | 30.20 | **+0.20** |" in md
+    x1 = table(rows, a, 1.0, scale=1)
+    assert "| clip | VP8 640x360 kbps | decoded | restored | gain |" in x1
+    assert "mean gain over the decoded picture" in x1
