@@ -177,15 +177,20 @@ class Received:
     audio_frames: int = 0
 
 
-async def consume_video(track, received: Received, stop: asyncio.Event) -> None:
+async def track_frames(track, stop: asyncio.Event):
+    """Yields the track's decoded frames until `stop` is set or the track ends."""
     from aiortc.mediastreams import MediaStreamError
     while not stop.is_set():
         try:
-            frame = await asyncio.wait_for(track.recv(), timeout=0.5)
+            yield await asyncio.wait_for(track.recv(), timeout=0.5)
         except asyncio.TimeoutError:
             continue
         except MediaStreamError:
             return
+
+
+async def consume_video(track, received: Received, stop: asyncio.Event) -> None:
+    async for frame in track_frames(track, stop):
         now = time.monotonic()
         if received.first_frame_at is None:
             received.first_frame_at = now
@@ -208,15 +213,8 @@ async def consume_video(track, received: Received, stop: asyncio.Event) -> None:
 
 
 async def consume_audio(track, received: Received, stop: asyncio.Event) -> None:
-    from aiortc.mediastreams import MediaStreamError
-    while not stop.is_set():
-        try:
-            await asyncio.wait_for(track.recv(), timeout=0.5)
-            received.audio_frames += 1
-        except asyncio.TimeoutError:
-            continue
-        except MediaStreamError:
-            return
+    async for _ in track_frames(track, stop):
+        received.audio_frames += 1
 
 
 async def post_sdp(url: str, sdp: str, token: str | None = None) -> tuple[int, str, dict]:

@@ -23,7 +23,8 @@ pytest.importorskip("aiortc", reason="aiortc is installed by scripts/setup (Test
 pytest.importorskip("PIL", reason="Pillow is installed by scripts/setup (Tests/interop/requirements.txt)")
 
 from node_harness import (BITS, BLOCK, FPS, HEIGHT, WIDTH, ROOT, Received, make_pattern_track,
-                          patch_aioice_loopback, psnr, publish, read_barcode, running_node, subscribe)
+                          patch_aioice_loopback, psnr, publish, read_barcode, running_node, subscribe,
+                          track_frames)
 
 sys.path.insert(0, str(ROOT / "Training"))
 from common import bicubic2x  # noqa: E402  the node's exact integer bicubic (checked against `loupe restore`)
@@ -106,14 +107,7 @@ def sent_frame(index: int) -> np.ndarray:
 
 async def keep_luma(track, frames: dict, stop: asyncio.Event, since: list):
     """Decodes everything; keeps the luma of every 3rd frame index received after since[0]."""
-    from aiortc.mediastreams import MediaStreamError
-    while not stop.is_set():
-        try:
-            frame = await asyncio.wait_for(track.recv(), timeout=0.5)
-        except asyncio.TimeoutError:
-            continue
-        except MediaStreamError:
-            return
+    async for frame in track_frames(track, stop):
         luma = frame.to_ndarray(format="yuv420p")[:frame.height, :frame.width]
         restored = (frame.width, frame.height) == (FULL_W, FULL_H)
         index = read_barcode(luma[::2, ::2] if restored else luma)
