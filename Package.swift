@@ -52,6 +52,8 @@ let package = Package(
         cLibrary("COpus", pkgConfig: "opus", apt: "libopus-dev"),
         cLibrary("CYUV", apt: "libyuv-dev"),
         cLibrary("CDNNL", apt: "libdnnl-dev"),
+        // The one convolution oneDNN 2.6 runs poorly (few output channels): docs/benchmarks.md.
+        .target(name: "CSmallConv", cSettings: [.unsafeFlags(["-O2"], .when(configuration: .debug))]),
 
         // Protocol core (sans-IO).
         .target(name: "SansIO", swiftSettings: strict),
@@ -66,7 +68,7 @@ let package = Package(
                 swiftSettings: strict + optimizedInDebug),
 
         // Restoration networks: safetensors model files run on oneDNN (issue 6).
-        .target(name: "Inference", dependencies: ["CDNNL"], swiftSettings: strict + optimizedInDebug),
+        .target(name: "Inference", dependencies: ["CDNNL", "CSmallConv"], swiftSettings: strict + optimizedInDebug),
         .target(name: "Restoration", dependencies: ["Media", "Inference", "SansIO"],
                 resources: [.copy("Models")], swiftSettings: strict + optimizedInDebug),
 

@@ -64,6 +64,10 @@ public final class CompiledNetwork {
         try build()
     }
 
+    /// Whether this CPU runs 3×3 convolutions with 1–4 output channels that follow another
+    /// convolution on the project's AVX2 kernel (`SmallConvolutionStep`) rather than oneDNN.
+    public static var smallConvolutionKernelAvailable: Bool { SmallConvolutionStep.available }
+
     /// The OpenMP thread count in effect on the calling thread (what oneDNN will use for a
     /// primitive created or run now), or nil when the OpenMP runtime was not found.
     public static var callingThreadOpenMPThreads: Int? { OpenMPThreads.current }
@@ -93,6 +97,8 @@ public final class CompiledNetwork {
                 try primitive.execute(args, on: engine)
             case .shuffle(let shuffle):
                 shuffle.run()
+            case .smallConvolution(let convolution):
+                convolution.run(threads: threads)
             }
         }
         try dnnlCheck(dnnl_stream_wait(engine.stream), "stream_wait")
@@ -125,6 +131,7 @@ public final class CompiledNetwork {
 enum NetworkStep {
     case primitive(DNNLPrimitive, [dnnl_exec_arg_t])
     case shuffle(PixelShuffleStep)
+    case smallConvolution(SmallConvolutionStep)
 }
 
 /// `pixel_shuffle` / `pixel_unshuffle` between NCHW buffers, PyTorch's channel order:

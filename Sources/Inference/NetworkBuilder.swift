@@ -44,6 +44,7 @@ extension CompiledNetwork {
                     chain.append((next, op))
                     last = inputCount + next
                 }
+                if chain.isEmpty, try smallConvolution(parameters, input: node.inputs[0], output: value) { continue }
                 let base: [PostOp] = parameters.relu ? [.relu] : []
                 var length = chain.count
                 var memory: DNNLMemory?
@@ -225,6 +226,21 @@ extension CompiledNetwork {
         }.joined()
         implementations.append("conv \(p.inChannels)→\(p.outChannels) k\(p.kernel)\(fused) " + primitive.implementation)
         return destination
+    }
+
+    /// Adds a `SmallConvolutionStep` when it handles this convolution and its input is in
+    /// `aBcd8b` (another convolution's output); false: oneDNN runs it.
+    private func smallConvolution(_ p: ConvolutionParameters, input: Int, output: Int) throws(InferenceError) -> Bool {
+        guard SmallConvolutionStep.handles(p), let source = storage[input],
+              let blocked = try? DNNLDesc.make(dims(value: input), tag: dnnl_aBcd8b), DNNLDesc.equal(blocked, source.desc)
+        else { return false }
+        let size = dims(value: output)
+        let destination = try store(output, desc: plainDesc(value: output))
+        steps.append(.smallConvolution(SmallConvolutionStep(
+            p, source: UnsafePointer(source.buffer.assumingMemoryBound(to: Float.self)),
+            destination: destination.buffer.assumingMemoryBound(to: Float.self), height: size[2], width: size[3])))
+        implementations.append("conv \(p.inChannels)→\(p.outChannels) k\(p.kernel) loupe small_conv:avx2")
+        return true
     }
 
     /// Output memory for an elementwise node: the input's own (in place) or a new one.

@@ -102,6 +102,31 @@ struct CompiledNetworkTests {
         #expect(result.difference < Self.tolerance, "seed \(seed): \(model.graph.nodes.map(\.reference.op))")
     }
 
+    /// A last convolution with 1–4 output channels after a blocked one runs on the project's own
+    /// AVX2 kernel (oneDNN 2.6 is slow there): same values as the reference, at every border,
+    /// on frames narrower than the kernel's two-column step, and split over threads.
+    @Test(arguments: [(1, 1, 1), (2, 1, 1), (3, 2, 3), (4, 1, 2), (4, 5, 7), (4, 33, 17), (2, 16, 9), (1, 8, 1)])
+    func fewOutputChannelsRunOnTheSmallKernel(outChannels: Int, width: Int, height: Int) throws {
+        for threads in [1, 2] {
+            // the output is one channel: 4 are shuffled ×2, 2 or 3 go through one more (oneDNN) conv
+            var s = GraphSketch(scale: outChannels == 4 ? 2 : 1)
+            let c = s.conv("lr", 1, 16)
+            let p = s.prelu(c, 16)
+            let d = s.conv(p, 16, outChannels)
+            let out = switch outChannels {
+            case 1: d
+            case 4: s.shuffle(d, 2)
+            default: s.conv(d, outChannels, 1)
+            }
+            let result = try compare(s.model(output: out), width: width, height: height, threads: threads, seed: 11)
+            #expect(result.difference < Self.tolerance, "\(outChannels) channels, \(width)x\(height), \(threads) threads")
+            if CompiledNetwork.smallConvolutionKernelAvailable {
+                #expect(result.network.implementations.contains { $0.contains("16→\(outChannels) k3 loupe small_conv") },
+                        "\(result.network.implementations)")
+            }
+        }
+    }
+
     @Test func twoThreadsGiveTheSameResult() throws {
         let model = try GraphSketch.designReference()
         let one = try compare(model, width: 40, height: 24, threads: 1)

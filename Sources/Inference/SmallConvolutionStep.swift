@@ -1,0 +1,70 @@
+internal import CSmallConv
+import Dispatch
+
+/// A 3×3 convolution with 1–4 output channels from oneDNN's `aBcd8b` layout into plain NCHW,
+/// run by the project's AVX2 kernel (`Sources/CSmallConv`) instead of oneDNN.
+///
+/// oneDNN 2.6's `jit:avx2` direct convolution pads the output channels to a block of 8 and
+/// broadcasts each input value for that one block, so the restoration network's last 16→4
+/// convolution (11 % of its multiply-accumulates) took ~22 % of its time. docs/benchmarks.md has
+/// the measurement.
+struct SmallConvolutionStep {
+    let source: UnsafePointer<Float>
+    let destination: UnsafeMutablePointer<Float>
+    let inChannels: Int
+    let outChannels: Int
+    let height: Int
+    let width: Int
+    /// Weights packed by `loupe_small_conv_pack`, and the bias (zeros when the node has none).
+    let packed: [Float]
+    let bias: [Float]
+
+    /// Whether this CPU runs the kernel (AVX2 + FMA); elsewhere oneDNN runs every convolution.
+    static let available = loupe_small_conv_available() != 0
+
+    /// Whether a convolution with these parameters, reading `aBcd8b`, can run here.
+    static func handles(_ p: ConvolutionParameters) -> Bool {
+        available && p.kernel == 3 && !p.relu && (1...Int(LOUPE_SMALL_CONV_MAX_OC)).contains(p.outChannels)
+            && p.inChannels % 8 == 0 && p.inChannels > 0
+    }
+
+    init(_ p: ConvolutionParameters, source: UnsafePointer<Float>, destination: UnsafeMutablePointer<Float>,
+         height: Int, width: Int) {
+        self.source = source
+        self.destination = destination
+        inChannels = p.inChannels
+        outChannels = p.outChannels
+        self.height = height
+        self.width = width
+        var packed = [Float](repeating: 0, count: loupe_small_conv_packed_count(Int32(p.inChannels)))
+        packed.withUnsafeMutableBufferPointer { target in
+            p.weights.withUnsafeBufferPointer { weights in
+                loupe_small_conv_pack(weights.baseAddress, Int32(p.inChannels), Int32(p.outChannels), target.baseAddress)
+            }
+        }
+        self.packed = packed
+        bias = p.bias ?? [Float](repeating: 0, count: p.outChannels)
+    }
+
+    /// Rows split evenly over `threads` (the network's thread count).
+    func run(threads: Int) {
+        let parts = max(1, min(threads, height))
+        packed.withUnsafeBufferPointer { packed in
+            bias.withUnsafeBufferPointer { bias in
+                // Addresses as integers: the parts write disjoint rows of the destination, and
+                // `concurrentPerform` returns only when every part is done.
+                let addresses = (source: Int(bitPattern: source), destination: Int(bitPattern: destination),
+                                 packed: Int(bitPattern: packed.baseAddress), bias: Int(bitPattern: bias.baseAddress))
+                let shape = (ic: Int32(inChannels), oc: Int32(outChannels), height: height, width: width)
+                let run: @Sendable (Int) -> Void = { part in
+                    let begin = part * shape.height / parts, end = (part + 1) * shape.height / parts
+                    loupe_small_conv_run(UnsafePointer(bitPattern: addresses.source), shape.ic, Int32(shape.height),
+                                         Int32(shape.width), UnsafePointer(bitPattern: addresses.packed),
+                                         UnsafePointer(bitPattern: addresses.bias), shape.oc,
+                                         UnsafeMutablePointer(bitPattern: addresses.destination), Int32(begin), Int32(end))
+                }
+                if parts == 1 { run(0) } else { DispatchQueue.concurrentPerform(iterations: parts, execute: run) }
+            }
+        }
+    }
+}
