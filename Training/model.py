@@ -45,6 +45,13 @@ class RepConv3(nn.Module):
         nn.init.kaiming_normal_(self.k3.weight, nonlinearity="linear")
         self.k3.weight.data *= 0.5
 
+    @torch.no_grad()
+    def start_as_identity(self):
+        """Every branch zero, so the merged conv is the identity branch alone (cin == cout)."""
+        assert self.identity
+        for t in (self.k3.weight, self.k3.bias, self.e3.weight, self.e3.bias, self.edge_scale, self.edge_bias):
+            t.zero_()
+
     # -- the merged conv --------------------------------------------------------------------
     def merged(self) -> tuple[torch.Tensor, torch.Tensor]:
         w = self.k3.weight
@@ -132,6 +139,18 @@ class Restorer(nn.Module):
         self.tail.edge_scale.data.zero_()
         for m in (self.tail.e3,):
             nn.init.zeros_(m.weight)
+
+    def load_checkpoint_state(self, state: dict, blocks: int) -> int:
+        """Loads a checkpoint of a network with `blocks` body blocks (≤ this one's). A deeper
+        network grows from a shallower one: its extra blocks (last in the body) start as the
+        identity (merged conv = I, PReLU slope 1), so it computes the same function at first.
+        Returns the number of blocks added."""
+        self.load_state_dict(state, strict=blocks == self.blocks)
+        grown = self.blocks - blocks
+        for blk, act in list(zip(self.body, self.acts))[self.blocks - grown:] if grown > 0 else []:
+            blk.start_as_identity()
+            act.weight.data.fill_(1.0)
+        return max(grown, 0)
 
     def residual(self, lr, prev_lr=None, prev_out_unshuffled=None, branches: bool = False):
         conv = (lambda m, x: m.forward_branches(x)) if branches else (lambda m, x: m(x))

@@ -168,8 +168,10 @@ def main():
     iters_before = 0
     if a.init:
         ck = torch.load(a.init)
-        model.load_state_dict(ck["model"], strict=False)
+        grown = model.load_checkpoint_state(ck["model"], ck.get("config", {}).get("blocks", model.blocks))
         iters_before = ck.get("iters", 0)
+        if grown:
+            print(f"init: {grown} new block(s) start as the identity", flush=True)
     opt = torch.optim.Adam(model.parameters(), lr=a.lr)
     T = a.seq if a.temporal else 1
     M = model.receptive_field()   # context each side: the loss sees exact skip and full receptive field

@@ -63,6 +63,20 @@ def test_exported_graph_equals_training_network(temporal, scale):
     assert macs == m.macs_per_pixel()
 
 
+def test_a_deeper_network_grows_from_a_shallower_one_unchanged():
+    torch.manual_seed(5)
+    small = Restorer(16, 2)
+    with torch.no_grad():   # a trained-looking tail (a fresh one is zero: every network would agree)
+        small.tail.k3.weight.normal_(0, 0.1)
+    deep = Restorer(16, 3)
+    assert deep.load_checkpoint_state(small.state_dict(), blocks=2) == 1
+    lr = torch.randint(0, 256, (2, 1, 21, 17)).float()
+    assert torch.equal(small(lr)[1], deep(lr)[1])
+    # the new block is live: its weights get gradients
+    deep(lr)[1].square().mean().backward()
+    assert deep.body[2].k3.weight.grad.abs().sum() > 0
+
+
 def test_bicubic_known_values():
     # a step edge: weights (−3, 29, 111, −9)/128 per axis, rounded half up
     y = np.array([[0, 0, 255, 255]] * 4, np.uint8)
