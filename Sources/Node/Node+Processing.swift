@@ -85,11 +85,20 @@ extension Node {
         processingOverrides[room] ?? configuration.processing.enabled
     }
 
+    /// Rooms that may have their own processing setting at once (each is kept until set back
+    /// to `nil`, whether or not the room exists, so the admin API cannot grow the node unbounded).
+    public static let maximumProcessingOverrides = 1024
+
     /// Switches the restored rendition of `room` on or off (`nil`: back to the configuration).
-    /// Restored subscribers of a room without it receive the original.
-    public func setProcessing(room: String, enabled: Bool?, now: Instant) {
+    /// Restored subscribers of a room without it receive the original. Returns false, changing
+    /// nothing, when `room` has no setting yet and `maximumProcessingOverrides` rooms do.
+    @discardableResult
+    public func setProcessing(room: String, enabled: Bool?, now: Instant) -> Bool {
+        if enabled != nil, processingOverrides[room] == nil,
+           processingOverrides.count >= Node.maximumProcessingOverrides { return false }
         processingOverrides[room] = enabled
         updateProcessing(room: room, now: now)
+        return true
     }
 
     func enqueueProcessing(_ command: ProcessingCommand) {

@@ -2,13 +2,22 @@ import Foundation
 import Hummingbird
 import Node
 
-/// `GET /api/rooms` (JSON), `GET /metrics` (Prometheus text), `GET /healthz` and the demo page at `/`.
+/// `GET /api/rooms` (JSON), `PUT /api/rooms/{room}/processing`, `GET /metrics` (Prometheus
+/// text), `GET /healthz` and the demo page at `/`. With `auth.admin_token` set, `/api/…` needs it
+/// as a bearer token; `/metrics`, `/healthz` and the page stay open (scrapers and probes).
 struct AdminRoutes: Sendable {
     let runtime: NodeRuntime
     let metrics: MetricsExporter
+    let adminToken: String?
+
+    private func refusal(_ request: Request) -> Response? {
+        guard let adminToken else { return nil }
+        return bearerRefusal(request, token: adminToken, reason: "the admin API needs its bearer token (auth.admin_token)")
+    }
 
     func register(on router: Router<BasicRequestContext>) {
-        router.get("/api/rooms") { _, _ in
+        router.get("/api/rooms") { request, _ in
+            if let refused = refusal(request) { return refused }
             let rooms = await runtime.rooms()
             var enabled: [String: Bool] = [:]
             for room in rooms { enabled[room.name] = await runtime.isProcessingEnabled(room: room.name) }
@@ -18,8 +27,9 @@ struct AdminRoutes: Sendable {
         // The restored rendition of one room: `{"enabled": true|false}`, or `null` to follow the
         // configuration again. Answers the room's resulting state.
         router.put("/api/rooms/:room/processing") { request, context in
-            guard let room = context.parameters.get("room"), !room.isEmpty, room.count <= 128 else {
-                return plain(.badRequest, "missing room name")
+            if let refused = refusal(request) { return refused }
+            guard let room = context.parameters.get("room"), isValidRoomName(room) else {
+                return plain(.badRequest, "room names are 1-64 characters of A-Z a-z 0-9 - _ .")
             }
             let body = try await request.body.collect(upTo: 4096)
             let setting: ProcessingSetting
@@ -28,7 +38,10 @@ struct AdminRoutes: Sendable {
             } catch {
                 return plain(.badRequest, "expected a JSON object {\"enabled\": true, false or null}")
             }
-            await runtime.setProcessing(room: room, enabled: setting.enabled)
+            guard await runtime.setProcessing(room: room, enabled: setting.enabled) else {
+                return plain(.conflict, "too many rooms with their own processing setting "
+                             + "(\(Node.maximumProcessingOverrides)); set some back to null first")
+            }
             return try json(ProcessingSetting(enabled: await runtime.isProcessingEnabled(room: room)))
         }
         router.get("/metrics") { _, _ in

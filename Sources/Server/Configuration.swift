@@ -38,12 +38,20 @@ public struct LoupeConfiguration: Decodable, Sendable, Equatable {
         public var token: String?
         /// Per-room bearer tokens, overriding `token`.
         public var rooms: [String: String] = [:]
+        /// Bearer token the admin API (`/api/…`) requires; `null` means an open admin API.
+        public var adminToken: String?
         public init() {}
-        enum CodingKeys: String, CodingKey, CaseIterable { case token, rooms }
+        enum CodingKeys: String, CodingKey, CaseIterable { case token, rooms, adminToken = "admin_token" }
         public init(from d: any Decoder) throws {
             let c = try strictContainer(d, CodingKeys.self)
             token = try c.decodeIfPresent(String.self, forKey: .token)
             rooms = try c.decodeIfPresent([String: String].self, forKey: .rooms) ?? rooms
+            adminToken = try c.decodeIfPresent(String.self, forKey: .adminToken)
+            for (key, value) in [("token", token), ("admin_token", adminToken)] + rooms.map({ ("rooms.\($0.key)", $0.value) })
+            where value?.isEmpty == true {
+                throw DecodingError.dataCorrupted(.init(codingPath: c.codingPath,
+                                                        debugDescription: "auth.\(key) is empty: use null for no token"))
+            }
         }
 
         /// The token a request for `room` must present, if any.

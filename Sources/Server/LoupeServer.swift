@@ -69,7 +69,8 @@ public struct LoupeServer: Sendable {
             allowMethods: [.get, .post, .patch, .delete, .options],
             exposedHeaders: ["Location", "ETag", "Link", "Accept-Patch"]))
         SignalingRoutes(runtime: runtime, configuration: configuration).register(on: router)
-        AdminRoutes(runtime: runtime, metrics: MetricsExporter(registry: registry)).register(on: router)
+        AdminRoutes(runtime: runtime, metrics: MetricsExporter(registry: registry), adminToken: configuration.auth.adminToken)
+            .register(on: router)
 
         let logger = self.logger
         let app = Application(

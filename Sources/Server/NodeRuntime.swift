@@ -57,10 +57,15 @@ actor NodeRuntime {
     }
 
     /// Switches a room's restored rendition on or off (nil: back to the configuration).
-    func setProcessing(room: String, enabled: Bool?) {
-        node.setProcessing(room: room, enabled: enabled, now: clock.now())
+    /// false: refused, too many rooms already have their own setting.
+    func setProcessing(room: String, enabled: Bool?) -> Bool {
+        guard node.setProcessing(room: room, enabled: enabled, now: clock.now()) else {
+            logger.warning("processing override refused: too many rooms have one", metadata: ["room": "\(room)"])
+            return false
+        }
+        defer { runProcessingCommands() }
         logger.info("processing set for room", metadata: ["room": "\(room)", "enabled": "\(enabled.map(String.init) ?? "default")"])
-        runProcessingCommands()
+        return true
     }
 
     func isProcessingEnabled(room: String) -> Bool { node.isProcessingEnabled(room: room) }

@@ -106,27 +106,14 @@ struct SignalingRoutes: Sendable {
     /// Room names: 1–64 characters of letters, digits, `-`, `_` and `.`.
     private func validRoom(_ context: BasicRequestContext) throws -> String {
         let room = try context.parameters.require("room")
-        let ok = (1...64).contains(room.count) && room.allSatisfy {
-            $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" || $0 == ".")
-        }
-        guard ok else { throw HTTPError(.badRequest, message: "room names are 1-64 characters of A-Z a-z 0-9 - _ .") }
+        guard isValidRoomName(room) else { throw HTTPError(.badRequest, message: "room names are 1-64 characters of A-Z a-z 0-9 - _ .") }
         return room
     }
 
     /// `nil` when the request may proceed; otherwise the `401` to send (RFC 9725 §4.5, RFC 6750).
     private func authorize(_ request: Request, room: String) -> Response? {
         guard let token = configuration.auth.token(for: room) else { return nil }
-        let presented = request.headers[.authorization].flatMap { value -> String? in
-            let parts = value.split(separator: " ", maxSplits: 1)
-            guard parts.count == 2, parts[0].lowercased() == "bearer" else { return nil }
-            return String(parts[1])
-        }
-        guard let presented, constantTimeEqual(presented, token) else {
-            var response = plain(.unauthorized, "this room needs a bearer token")
-            response.headers[.wwwAuthenticate] = "Bearer realm=\"loupe\""
-            return response
-        }
-        return nil
+        return bearerRefusal(request, token: token, reason: "this room needs a bearer token")
     }
 
     private enum BodyRead { case text(String), refused(Response) }
@@ -150,6 +137,28 @@ struct SignalingRoutes: Sendable {
 func plain(_ status: HTTPResponse.Status, _ reason: String) -> Response {
     Response(status: status, headers: [.contentType: "text/plain; charset=utf-8"],
              body: .init(byteBuffer: ByteBuffer(string: reason + "\n")))
+}
+
+/// Room names: 1–64 characters of letters, digits, `-`, `_` and `.`.
+func isValidRoomName(_ room: String) -> Bool {
+    (1...64).contains(room.count) && room.allSatisfy {
+        $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" || $0 == ".")
+    }
+}
+
+/// `nil` when `request` presents `Authorization: Bearer <token>`; otherwise a `401` with
+/// `WWW-Authenticate: Bearer` and `reason` (RFC 6750 §3). The comparison takes the same time
+/// wherever the strings differ.
+func bearerRefusal(_ request: Request, token: String, reason: String) -> Response? {
+    let presented = request.headers[.authorization].flatMap { value -> String? in
+        let parts = value.split(separator: " ", maxSplits: 1)
+        guard parts.count == 2, parts[0].lowercased() == "bearer" else { return nil }
+        return String(parts[1])
+    }
+    if let presented, constantTimeEqual(presented, token) { return nil }
+    var response = plain(.unauthorized, reason)
+    response.headers[.wwwAuthenticate] = "Bearer realm=\"loupe\""
+    return response
 }
 
 private func constantTimeEqual(_ a: String, _ b: String) -> Bool {

@@ -176,6 +176,21 @@ import Testing
         #expect(r.node.counters.processingKeyframeRequests == requestsBefore + 1)
     }
 
+    /// The admin API keeps a setting per room name, rooms or not: bounded, and nil frees one.
+    @Test func perRoomProcessingSettingsAreBounded() throws {
+        let r = try room()
+        for index in 0..<(Node.maximumProcessingOverrides - 1) {
+            #expect(r.node.setProcessing(room: "empty-\(index)", enabled: false, now: r.wire.now))
+        }
+        #expect(r.node.setProcessing(room: "r", enabled: false, now: r.wire.now))
+        #expect(!r.node.setProcessing(room: "one-too-many", enabled: true, now: r.wire.now))
+        #expect(r.node.isProcessingEnabled(room: "one-too-many"))   // the configuration's value
+        #expect(r.node.setProcessing(room: "r", enabled: true, now: r.wire.now))   // a room with one: changed
+        #expect(r.node.setProcessing(room: "empty-0", enabled: nil, now: r.wire.now))
+        #expect(r.node.setProcessing(room: "one-too-many", enabled: false, now: r.wire.now))
+        #expect(!r.node.isProcessingEnabled(room: "one-too-many"))
+    }
+
     @Test func theRenditionStopsWhenItsLastRestoredSubscriberLeavesOrTheRoomTurnsItOff() throws {
         var r = try room()
         guard case let .start(track, _, _, _)? = r.node.takeProcessingCommands().first else {

@@ -20,13 +20,14 @@ import Testing
         let c = try LoupeConfiguration.parse(yaml: """
             http: {listen: "0.0.0.0:9000"}
             udp: {public_ips: ["192.0.2.10"]}
-            auth: {token: s3cret, rooms: {lobby: other}}
+            auth: {token: s3cret, rooms: {lobby: other}, admin_token: ops}
             forwarding: {video_codecs: [vp9], max_publish_kbps: 800}
             """)
         #expect(c.http.listen == "0.0.0.0:9000")
         #expect(c.udp.publicIPs == ["192.0.2.10"])
         #expect(c.auth.token(for: "lobby") == "other")
         #expect(c.auth.token(for: "anything") == "s3cret")
+        #expect(c.auth.adminToken == "ops")
         #expect(c.forwarding.videoCodecs == ["vp9"] && c.forwarding.maxPublishKbps == 800)
     }
 
@@ -52,6 +53,16 @@ import Testing
             try LoupeConfiguration.parse(yaml: yaml)
         } throws: { error in
             "\(error)".contains(key)
+        }
+    }
+
+    /// An empty token would match an empty `Authorization: Bearer ` header: refused, not open.
+    @Test(arguments: ["auth: {token: \"\"}", "auth: {admin_token: \"\"}", "auth: {rooms: {lobby: \"\"}}"])
+    func emptyTokensAreRefused(_ yaml: String) {
+        #expect {
+            try LoupeConfiguration.parse(yaml: yaml)
+        } throws: { error in
+            "\(error)".contains("is empty")
         }
     }
 

@@ -57,7 +57,7 @@ def test_location_etag_patch_delete(tmp_path):
 
 def test_bearer_token_per_room(tmp_path):
     config = tmp_path / "loupe.yaml"
-    config.write_text("auth:\n  token: open-sesame\n  rooms: {vip: gold}\n")
+    config.write_text("auth:\n  token: open-sesame\n  rooms: {vip: gold}\n  admin_token: ops\n")
 
     async def main():
         with running_node(tmp_path, "--config", str(config)) as node:
@@ -67,6 +67,18 @@ def test_bearer_token_per_room(tmp_path):
             assert (await post_sdp(node.url("/whip/lobby"), offer, token="open-sesame"))[0] == 201
             assert (await post_sdp(node.url("/whip/vip"), await aiortc_offer(), token="open-sesame"))[0] == 401
             assert (await post_sdp(node.url("/whip/vip"), await aiortc_offer(), token="gold"))[0] == 201
+            # the admin API has its own token; scrapers and probes stay open
+            put = b'{"enabled": false}'
+            json_type = {"Content-Type": "application/json"}
+            assert http_status(node.url("/api/rooms"), "GET")[0] == 401
+            assert http_status(node.url("/api/rooms"), "GET", headers={"Authorization": "Bearer open-sesame"})[0] == 401
+            assert http_status(node.url("/api/rooms/vip/processing"), "PUT", put, json_type)[0] == 401
+            ops = {"Authorization": "Bearer ops"}
+            assert http_status(node.url("/api/rooms"), "GET", headers=ops)[0] == 200
+            assert http_status(node.url("/api/rooms/vip/processing"), "PUT", put, {**json_type, **ops})[0] == 200
+            assert http_status(node.url("/api/rooms/bad%20name/processing"), "PUT", put, {**json_type, **ops})[0] == 400
+            assert http_status(node.url("/metrics"), "GET")[0] == 200
+            assert http_status(node.url("/healthz"), "GET")[0] == 200
     asyncio.run(main())
 
 
