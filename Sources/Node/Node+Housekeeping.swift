@@ -7,10 +7,9 @@ extension Node {
     func housekeeping(now: Instant) -> [Transmit] {
         var out: [Transmit] = []
         var gone: [PeerSession] = []
-        // In a stable order (a dictionary's order changes from process to process): what the
-        // tick sends, and so every later timing, must not depend on hashing (simulations
-        // replay byte for byte).
-        let ordered = sessions.values.sorted { $0.id < $1.id }
+        // In creation order, not the dictionary's: what the tick sends, and so every later
+        // timing, must not depend on hashing (simulations replay byte for byte).
+        let ordered = sessionOrder.compactMap { sessions[$0] }
         for session in ordered {
             let timers = session.transport.handleTimeout(now: now)
             if let address = session.remoteAddress {
@@ -88,17 +87,17 @@ extension Node {
         return out
     }
 
-    /// Transport-wide congestion control feedback for what arrived since the last one, split
-    /// into several packets when deltas do not fit one.
+    /// Transport-wide congestion control feedback for what arrived since the last one (and what
+    /// was lost since then), split into several packets when deltas do not fit one.
     private func transportFeedback(_ session: PeerSession) -> [RTCPPacket] {
         guard session.sections.contains(where: { $0.transportCC && $0.extensions.transportCC != 0 }) else { return [] }
-        let (arrivals, count) = session.transportFeedback.drain()
-        guard let first = arrivals.first else { return [] }
+        guard let (base, arrivals, count) = session.transportFeedback.drain(), let first = arrivals.first else { return [] }
         let mediaSSRC = session.tracks.values.compactMap(\.mediaSSRC).first ?? 0
         var packets: [RTCPPacket] = []
         var feedbackCount = count
+        // Starts where the previous feedback ended: packets missing before `first` are reported lost.
         var builder = TransportFeedbackBuilder(
-            senderSSRC: session.rtcpSSRC, mediaSSRC: mediaSSRC, baseSequenceNumber: UInt16(truncatingIfNeeded: first.sequence),
+            senderSSRC: session.rtcpSSRC, mediaSSRC: mediaSSRC, baseSequenceNumber: UInt16(truncatingIfNeeded: base),
             feedbackPacketCount: feedbackCount, referenceTimeMicroseconds: first.at.microseconds)
         for arrival in arrivals {
             let seq = UInt16(truncatingIfNeeded: arrival.sequence)

@@ -13,6 +13,9 @@ public final class Node {
     let certificate: DTLSCertificate
 
     var sessions: [String: PeerSession] = [:]
+    /// Session IDs in creation order: periodic work visits sessions in this stable order (a
+    /// dictionary's order changes from process to process, and simulations replay byte for byte).
+    var sessionOrder: [String] = []
     var sessionsByUfrag: [String: String] = [:]
     var sessionsByAddress: [TransportAddress: String] = [:]
     /// Room name → session IDs in join order (publishers and subscribers).
@@ -109,6 +112,7 @@ public final class Node {
             }
         }
         sessions[id] = session
+        sessionOrder.append(id)
         sessionsByUfrag[ufrag] = id
         rooms[room, default: []].append(id)
         counters.sessionsCreated += 1
@@ -181,7 +185,7 @@ public final class Node {
 
     /// Ends every session; returns the goodbyes to send.
     public func shutdown(now: Instant) -> [Transmit] {
-        counted(sessions.values.flatMap { remove($0, now: now) })
+        counted(sessionOrder.compactMap { sessions[$0] }.flatMap { remove($0, now: now) })
     }
 
     // MARK: Internals shared by the extensions
@@ -200,6 +204,7 @@ public final class Node {
         }
         session.state = .closed
         sessions[session.id] = nil
+        sessionOrder.removeAll { $0 == session.id }
         sessionsByUfrag[session.localUfrag] = nil
         rooms[session.room]?.removeAll { $0 == session.id }
         if rooms[session.room]?.isEmpty == true { rooms[session.room] = nil }

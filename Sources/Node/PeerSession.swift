@@ -87,22 +87,39 @@ final class PeerSession {
 
 /// Arrival times of transport-wide sequence numbers (draft-holmer-rmcat-transport-wide-cc-extensions-01),
 /// kept until the next transport-cc feedback packet reports them.
+///
+/// Each feedback starts where the previous one ended (as libwebrtc's receiver does), so a packet
+/// lost between two feedbacks is reported as not received rather than never mentioned; a packet
+/// arriving after a feedback already reported it as lost is dropped.
 struct TransportFeedbackRecorder {
+    /// A gap larger than this before the first new arrival (a sender restart, a long outage) is
+    /// not reported packet by packet: the next feedback starts at that arrival.
+    static let maximumReportedGap: Int64 = 0x4000
+
     private var sequences = SequenceNumberUnwrapper()
     private(set) var arrivals: [(sequence: Int64, at: Instant)] = []
     private(set) var feedbackCount: UInt8 = 0
+    /// The highest sequence number a feedback has covered.
+    private(set) var reportedThrough: Int64?
 
     mutating func record(_ sequence: UInt16, at: Instant) {
         let ext = sequences.unwrapAgainstHighest(sequence)
         if arrivals.count < 4096 { arrivals.append((ext, at)) }
     }
 
-    /// Takes what was recorded, sorted by sequence number, duplicates removed.
-    mutating func drain() -> (arrivals: [(sequence: Int64, at: Instant)], feedbackCount: UInt8) {
+    /// Takes what was recorded, sorted by sequence number, duplicates and packets already
+    /// reported removed, and the sequence number the feedback starts at (the one after the
+    /// last reported, or the first arrival).
+    mutating func drain() -> (base: Int64, arrivals: [(sequence: Int64, at: Instant)], feedbackCount: UInt8)? {
         var seen = Set<Int64>()
-        let sorted = arrivals.sorted { $0.sequence < $1.sequence }.filter { seen.insert($0.sequence).inserted }
+        let floor = reportedThrough.map { $0 + 1 } ?? Int64.min
+        let sorted = arrivals.sorted { $0.sequence < $1.sequence }
+            .filter { $0.sequence >= floor && seen.insert($0.sequence).inserted }
         arrivals.removeAll(keepingCapacity: true)
+        guard let first = sorted.first, let last = sorted.last else { return nil }
+        let base = floor != Int64.min && first.sequence - floor <= Self.maximumReportedGap ? floor : first.sequence
+        reportedThrough = last.sequence
         defer { feedbackCount &+= 1 }
-        return (sorted, feedbackCount)
+        return (base, sorted, feedbackCount)
     }
 }

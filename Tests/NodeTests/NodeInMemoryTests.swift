@@ -117,6 +117,50 @@ import Testing
         #expect(all.contains { if case let .receiverReport(rr) = $0 { return rr.reports.contains { $0.ssrc == 2222 } } else { return false } })
     }
 
+    /// Each feedback starts where the previous one ended: packets lost between two feedbacks are
+    /// reported as not received (libwebrtc's receiver does the same), and a packet that arrives
+    /// after being reported lost is not reported again.
+    @Test func transportFeedbackReportsPacketsLostBetweenFeedbacks() throws {
+        var (wire, pub, _) = try connectedRoom()
+        func send(_ sequences: [Int], at ms: Int64) throws {
+            for (k, i) in sequences.enumerated() {
+                var p = vp8(seq: UInt16(i), ts: UInt32(i) * 3000)
+                p.header.headerExtension = RTPHeaderExtension(elements: [
+                    RTPExtensionElement(id: 4, data: Array("1".utf8)),
+                    RTPExtensionElement(id: 3, data: TransportSequenceNumber(UInt16(i)).data)])
+                wire.now = .milliseconds(ms + Int64(k) * 5)
+                try wire.deliver([try #require(try pub.rtp(p))], from: pub.address)
+            }
+        }
+        func feedbacks() -> [TransportFeedback] {
+            let all = pub.receivedRTCP.flatMap { $0 }.compactMap { p -> TransportFeedback? in
+                if case let .transportFeedback(f) = p { return f }
+                return nil
+            }
+            pub.receivedRTCP.removeAll()
+            return all
+        }
+        try send([0, 1, 2, 3, 4], at: 0)
+        try wire.advance(to: .milliseconds(500))
+        let first = feedbacks()
+        #expect(first.flatMap(\.packets).map(\.sequenceNumber) == [0, 1, 2, 3, 4])
+        // 5 and 6 are lost; 7…9 arrive.
+        try send([7, 8, 9], at: 600)
+        try wire.advance(to: .milliseconds(1100))
+        let second = feedbacks()
+        let reported = second.flatMap(\.packets)
+        #expect(second.first?.baseSequenceNumber == 5)
+        #expect(reported.map(\.sequenceNumber) == [5, 6, 7, 8, 9])
+        #expect(reported.map { $0.status == .notReceived } == [true, true, false, false, false])
+        #expect(second.first.map { $0.feedbackPacketCount } == first.last.map { $0.feedbackPacketCount &+ 1 })
+        // 6 turns up late: already reported lost, it is not reported again; 10 is.
+        try send([6, 10], at: 1200)
+        try wire.advance(to: .milliseconds(1700))
+        let third = feedbacks().flatMap(\.packets)
+        #expect(third.map(\.sequenceNumber) == [10])
+        #expect(third.allSatisfy { $0.status != .notReceived })
+    }
+
     @Test func silentPeersAreReapedAfterConsentTimeout() throws {
         var (wire, _, _) = try connectedRoom()
         #expect(wire.node.rooms(now: wire.now).first?.publishers.count == 1)
