@@ -85,41 +85,76 @@ final class PeerSession {
     }
 }
 
-/// Arrival times of transport-wide sequence numbers (draft-holmer-rmcat-transport-wide-cc-extensions-01),
-/// kept until the next transport-cc feedback packet reports them.
+/// Arrival times of transport-wide sequence numbers (draft-holmer-rmcat-transport-wide-cc-extensions-01)
+/// for the transport-cc feedback packets, as libwebrtc's receiver keeps them:
 ///
-/// Each feedback starts where the previous one ended (as libwebrtc's receiver does), so a packet
-/// lost between two feedbacks is reported as not received rather than never mentioned; a packet
-/// arriving after a feedback already reported it as lost is dropped.
+/// - each feedback starts where the previous one ended, so a packet lost between two feedbacks
+///   is reported as not received rather than never mentioned;
+/// - a packet that arrives after a feedback covered its number (reordering) moves the next
+///   feedback's start back to it, so it is reported received, along with what the previous
+///   feedbacks already reported from there on (the sender ignores what it already knows);
+/// - arrivals stay re-reportable for `historyMicroseconds`; a packet later than that is dropped.
 struct TransportFeedbackRecorder {
     /// A gap larger than this before the first new arrival (a sender restart, a long outage) is
     /// not reported packet by packet: the next feedback starts at that arrival.
     static let maximumReportedGap: Int64 = 0x4000
+    /// How long an arrival can be reported again (libwebrtc's receiver keeps 500 ms).
+    static let historyMicroseconds: Int64 = 500_000
+    /// Arrivals kept at most (a flood of distinct numbers cannot grow the session without bound).
+    static let maximumHistory = 8192
 
     private var sequences = SequenceNumberUnwrapper()
-    private(set) var arrivals: [(sequence: Int64, at: Instant)] = []
+    /// Arrival time by unwrapped sequence number: the unreported ones and the recent reported ones.
+    private var history: [Int64: Instant] = [:]
+    /// Numbers below this left the history: they are never reported again.
+    private var historyFloor = Int64.min
+    /// The lowest and highest numbers recorded since the last feedback.
+    private var lowestNew: Int64?
+    private var highestNew: Int64?
     private(set) var feedbackCount: UInt8 = 0
     /// The highest sequence number a feedback has covered.
     private(set) var reportedThrough: Int64?
 
     mutating func record(_ sequence: UInt16, at: Instant) {
         let ext = sequences.unwrapAgainstHighest(sequence)
-        if arrivals.count < 4096 { arrivals.append((ext, at)) }
+        guard ext >= historyFloor, history[ext] == nil, history.count < Self.maximumHistory else { return }
+        history[ext] = at
+        lowestNew = min(lowestNew ?? ext, ext)
+        highestNew = max(highestNew ?? ext, ext)
     }
 
-    /// Takes what was recorded, sorted by sequence number, duplicates and packets already
-    /// reported removed, and the sequence number the feedback starts at (the one after the
-    /// last reported, or the first arrival).
+    /// What the next feedback reports: the sequence number it starts at and the arrivals from
+    /// there through its end, sorted by sequence number; nil when nothing arrived since the last.
     mutating func drain() -> (base: Int64, arrivals: [(sequence: Int64, at: Instant)], feedbackCount: UInt8)? {
-        var seen = Set<Int64>()
-        let floor = reportedThrough.map { $0 + 1 } ?? Int64.min
-        let sorted = arrivals.sorted { $0.sequence < $1.sequence }
-            .filter { $0.sequence >= floor && seen.insert($0.sequence).inserted }
-        arrivals.removeAll(keepingCapacity: true)
-        guard let first = sorted.first, let last = sorted.last else { return nil }
-        let base = floor != Int64.min && first.sequence - floor <= Self.maximumReportedGap ? floor : first.sequence
-        reportedThrough = last.sequence
+        guard let low = lowestNew, let high = highestNew else { return nil }
+        lowestNew = nil
+        highestNew = nil
+        var base = low
+        if let through = reportedThrough, low > through, low - (through + 1) <= Self.maximumReportedGap {
+            base = through + 1
+        }
+        let end = max(high, reportedThrough ?? high)
+        let arrivals = history.filter { $0.key >= base && $0.key <= end }
+            .map { (sequence: $0.key, at: $0.value) }
+            .sorted { $0.sequence < $1.sequence }
+        reportedThrough = end
+        prune()
         defer { feedbackCount &+= 1 }
-        return (base, sorted, feedbackCount)
+        return (base, arrivals, feedbackCount)
+    }
+
+    /// Forgets arrivals older than the history window (behind the newest arrival), and everything
+    /// below the highest number forgotten.
+    private mutating func prune() {
+        guard let newest = history.values.max() else { return }
+        let horizon = newest.microseconds - Self.historyMicroseconds
+        var floor = historyFloor
+        for (sequence, at) in history where at.microseconds < horizon { floor = max(floor, sequence + 1) }
+        if history.count >= Self.maximumHistory / 2, let through = reportedThrough {
+            floor = max(floor, through + 1 - Int64(Self.maximumHistory / 4))
+        }
+        guard floor > historyFloor else { return }
+        historyFloor = floor
+        history = history.filter { $0.key >= floor }
     }
 }

@@ -153,12 +153,25 @@ import Testing
         #expect(reported.map(\.sequenceNumber) == [5, 6, 7, 8, 9])
         #expect(reported.map { $0.status == .notReceived } == [true, true, false, false, false])
         #expect(second.first.map { $0.feedbackPacketCount } == first.last.map { $0.feedbackPacketCount &+ 1 })
-        // 6 turns up late: already reported lost, it is not reported again; 10 is.
+        // 6 turns up late, after a feedback reported it lost: the next one starts back at 6 and
+        // reports it received, with 7…9 again and the new 10 (as libwebrtc's receiver does).
         try send([6, 10], at: 1200)
         try wire.advance(to: .milliseconds(1700))
-        let third = feedbacks().flatMap(\.packets)
-        #expect(third.map(\.sequenceNumber) == [10])
-        #expect(third.allSatisfy { $0.status != .notReceived })
+        let third = feedbacks()
+        #expect(third.first?.baseSequenceNumber == 6)
+        #expect(third.flatMap(\.packets).map(\.sequenceNumber) == [6, 7, 8, 9, 10])
+        #expect(third.flatMap(\.packets).allSatisfy { $0.status != .notReceived })
+        // 11 and 13 arrive; 12 turns up more than 500 ms after the newest arrival the node had
+        // when it last reported: too late to report, and the feedback after 13 is not reopened.
+        try send([11, 13], at: 1800)
+        try wire.advance(to: .milliseconds(2300))
+        #expect(feedbacks().flatMap(\.packets).map(\.sequenceNumber) == [11, 12, 13])
+        try send([14], at: 2900)
+        try wire.advance(to: .milliseconds(3400))
+        _ = feedbacks()
+        try send([12], at: 3500)
+        try wire.advance(to: .milliseconds(4000))
+        #expect(feedbacks().isEmpty)
     }
 
     @Test func silentPeersAreReapedAfterConsentTimeout() throws {
