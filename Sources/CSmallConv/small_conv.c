@@ -28,15 +28,25 @@ __attribute__((target("avx2,fma"))) static inline __m128 sum4(__m256 a0, __m256 
     return _mm_add_ps(_mm256_castps256_ps128(t), _mm256_extractf128_ps(t, 1));
 }
 
-__attribute__((target("avx2,fma"))) static inline void store4(float *dst, size_t plane, size_t at, int oc, __m128 v) {
+/* Where output pixel (y, x) goes: 4 planes of h × w, or (shuffled) a 2 × 2 block of one 2h × 2w plane. */
+typedef struct { float *dst; size_t plane; int w; int oc; int shuffled; } target_t;
+
+__attribute__((target("avx2,fma"))) static inline void store4(const target_t *t, int y, int x, __m128 v) {
+    if (t->shuffled) {
+        float *top = t->dst + (size_t)(2 * y) * (size_t)(2 * t->w) + 2 * (size_t)x;
+        _mm_storel_pi((__m64 *)top, v);                          /* channels 0, 1 → row 2y */
+        _mm_storeh_pi((__m64 *)(top + 2 * (size_t)t->w), v);    /* channels 2, 3 → row 2y + 1 */
+        return;
+    }
     float s[4];
     _mm_storeu_ps(s, v);
-    for (int o = 0; o < oc; o++) dst[o * plane + at] = s[o];
+    size_t at = (size_t)y * t->w + x;
+    for (int o = 0; o < t->oc; o++) t->dst[o * t->plane + at] = s[o];
 }
 
 /* One output pixel with bounds checks (the frame's left and right columns). */
 __attribute__((target("avx2,fma"))) static void pixel(const float *src, int icb, int h, int w, const float *packed,
-                                                     __m128 bias, int oc, float *dst, int y, int x) {
+                                                     __m128 bias, const target_t *t, int y, int x) {
     __m256 acc[OCS];
     for (int o = 0; o < OCS; o++) acc[o] = _mm256_setzero_ps();
     for (int cb = 0; cb < icb; cb++)
@@ -52,22 +62,23 @@ __attribute__((target("avx2,fma"))) static void pixel(const float *src, int icb,
                 for (int o = 0; o < OCS; o++) acc[o] = _mm256_fmadd_ps(v, _mm256_loadu_ps(wp + o * 8), acc[o]);
             }
         }
-    store4(dst, (size_t)h * w, (size_t)y * w + x, oc, _mm_add_ps(sum4(acc[0], acc[1], acc[2], acc[3]), bias));
+    store4(t, y, x, _mm_add_ps(sum4(acc[0], acc[1], acc[2], acc[3]), bias));
 }
 
 __attribute__((target("avx2,fma"))) static void run_avx2(const float *src, int ic, int h, int w, const float *packed,
-                                                        const float *bias, int oc, float *dst, int row_begin, int row_end) {
+                                                        const float *bias, int oc, float *dst, int shuffled,
+                                                        int row_begin, int row_end) {
     int icb = ic / 8;
+    target_t t = {dst, (size_t)h * w, w, oc, shuffled};
     float b[4] = {0, 0, 0, 0};
     for (int o = 0; o < oc && o < OCS; o++) b[o] = bias ? bias[o] : 0.0f;
     __m128 bv = _mm_loadu_ps(b);
-    size_t plane = (size_t)h * w;
     for (int y = row_begin; y < row_end; y++) {
         if (w <= 2) {
-            for (int x = 0; x < w; x++) pixel(src, icb, h, w, packed, bv, oc, dst, y, x);
+            for (int x = 0; x < w; x++) pixel(src, icb, h, w, packed, bv, &t, y, x);
             continue;
         }
-        pixel(src, icb, h, w, packed, bv, oc, dst, y, 0);
+        pixel(src, icb, h, w, packed, bv, &t, y, 0);
         /* interior columns [1, w-1) two at a time: every horizontal tap is inside the frame */
         int x = 1;
         for (; x + 1 < w - 1; x += 2) {
@@ -89,17 +100,17 @@ __attribute__((target("avx2,fma"))) static void run_avx2(const float *src, int i
                         p3 = _mm256_fmadd_ps(u, w3, p3); q3 = _mm256_fmadd_ps(v, w3, q3);
                     }
                 }
-            store4(dst, plane, (size_t)y * w + x, oc, _mm_add_ps(sum4(p0, p1, p2, p3), bv));
-            store4(dst, plane, (size_t)y * w + x + 1, oc, _mm_add_ps(sum4(q0, q1, q2, q3), bv));
+            store4(&t, y, x, _mm_add_ps(sum4(p0, p1, p2, p3), bv));
+            store4(&t, y, x + 1, _mm_add_ps(sum4(q0, q1, q2, q3), bv));
         }
-        for (; x < w; x++) pixel(src, icb, h, w, packed, bv, oc, dst, y, x);
+        for (; x < w; x++) pixel(src, icb, h, w, packed, bv, &t, y, x);
     }
 }
 
 void loupe_small_conv_run(const float *src, int ic, int h, int w, const float *packed, const float *bias,
-                          int oc, float *dst, int row_begin, int row_end) {
-    if (ic <= 0 || ic % 8 != 0 || oc <= 0 || oc > OCS || h <= 0 || w <= 0) return;
+                          int oc, float *dst, int shuffled, int row_begin, int row_end) {
+    if (ic <= 0 || ic % 8 != 0 || oc <= 0 || oc > OCS || h <= 0 || w <= 0 || (shuffled && oc != 4)) return;
     if (row_begin < 0) row_begin = 0;
     if (row_end > h) row_end = h;
-    run_avx2(src, ic, h, w, packed, bias, oc, dst, row_begin, row_end);
+    run_avx2(src, ic, h, w, packed, bias, oc, dst, shuffled, row_begin, row_end);
 }

@@ -44,7 +44,16 @@ extension CompiledNetwork {
                     chain.append((next, op))
                     last = inputCount + next
                 }
-                if chain.isEmpty, try smallConvolution(parameters, input: node.inputs[0], output: value) { continue }
+                if chain.isEmpty {
+                    // A ×2 pixel shuffle that alone consumes the result is written by the kernel itself.
+                    let next = consumers[value].count == 1 ? consumers[value][0] : nil
+                    let shuffle = next.flatMap { graph.nodes[$0].operation == .pixelShuffle(factor: 2) ? $0 : nil }
+                    if let wroteShuffle = try smallConvolution(parameters, input: node.inputs[0], output: value,
+                                                               shuffledInto: shuffle.map { inputCount + $0 }) {
+                        if wroteShuffle, let shuffle { fused.insert(shuffle) }
+                        continue
+                    }
+                }
                 let base: [PostOp] = parameters.relu ? [.relu] : []
                 var length = chain.count
                 var memory: DNNLMemory?
@@ -230,17 +239,24 @@ extension CompiledNetwork {
 
     /// Adds a `SmallConvolutionStep` when it handles this convolution and its input is in
     /// `aBcd8b` (another convolution's output); false: oneDNN runs it.
-    private func smallConvolution(_ p: ConvolutionParameters, input: Int, output: Int) throws(InferenceError) -> Bool {
+    /// With `shuffledInto` (the value of a ×2 pixel shuffle of a 4-channel result), the kernel
+    /// writes that shuffled value directly. Returns nil when oneDNN must run the convolution,
+    /// else whether the step wrote the shuffled value.
+    private func smallConvolution(_ p: ConvolutionParameters, input: Int, output: Int,
+                                  shuffledInto shuffled: Int?) throws(InferenceError) -> Bool? {
         guard SmallConvolutionStep.handles(p), let source = storage[input],
               let blocked = try? DNNLDesc.make(dims(value: input), tag: dnnl_aBcd8b), DNNLDesc.equal(blocked, source.desc)
-        else { return false }
+        else { return nil }
         let size = dims(value: output)
-        let destination = try store(output, desc: plainDesc(value: output))
+        let shuffle = p.outChannels == 4 ? shuffled : nil
+        let destination = try store(shuffle ?? output, desc: plainDesc(value: shuffle ?? output))
         steps.append(.smallConvolution(SmallConvolutionStep(
             p, source: UnsafePointer(source.buffer.assumingMemoryBound(to: Float.self)),
-            destination: destination.buffer.assumingMemoryBound(to: Float.self), height: size[2], width: size[3])))
-        implementations.append("conv \(p.inChannels)→\(p.outChannels) k\(p.kernel) loupe small_conv:avx2")
-        return true
+            destination: destination.buffer.assumingMemoryBound(to: Float.self), height: size[2], width: size[3],
+            shuffled: shuffle != nil)))
+        implementations.append("conv \(p.inChannels)→\(p.outChannels) k\(p.kernel) loupe small_conv:avx2"
+                               + (shuffle != nil ? " + pixel_shuffle" : ""))
+        return shuffle != nil
     }
 
     /// Output memory for an elementwise node: the input's own (in place) or a new one.

@@ -18,6 +18,8 @@ struct SmallConvolutionStep {
     /// Weights packed by `loupe_small_conv_pack`, and the bias (zeros when the node has none).
     let packed: [Float]
     let bias: [Float]
+    /// Writes the ×2 pixel shuffle of the 4 output channels (one plane twice the size).
+    let shuffled: Bool
 
     /// Whether this CPU runs the kernel (AVX2 + FMA); elsewhere oneDNN runs every convolution.
     static let available = loupe_small_conv_available() != 0
@@ -29,8 +31,9 @@ struct SmallConvolutionStep {
     }
 
     init(_ p: ConvolutionParameters, source: UnsafePointer<Float>, destination: UnsafeMutablePointer<Float>,
-         height: Int, width: Int) {
+         height: Int, width: Int, shuffled: Bool = false) {
         self.source = source
+        self.shuffled = shuffled
         self.destination = destination
         inChannels = p.inChannels
         outChannels = p.outChannels
@@ -55,13 +58,15 @@ struct SmallConvolutionStep {
                 // `concurrentPerform` returns only when every part is done.
                 let addresses = (source: Int(bitPattern: source), destination: Int(bitPattern: destination),
                                  packed: Int(bitPattern: packed.baseAddress), bias: Int(bitPattern: bias.baseAddress))
-                let shape = (ic: Int32(inChannels), oc: Int32(outChannels), height: height, width: width)
+                let shape = (ic: Int32(inChannels), oc: Int32(outChannels), height: height, width: width,
+                             shuffled: Int32(shuffled ? 1 : 0))
                 let run: @Sendable (Int) -> Void = { part in
                     let begin = part * shape.height / parts, end = (part + 1) * shape.height / parts
                     loupe_small_conv_run(UnsafePointer(bitPattern: addresses.source), shape.ic, Int32(shape.height),
                                          Int32(shape.width), UnsafePointer(bitPattern: addresses.packed),
                                          UnsafePointer(bitPattern: addresses.bias), shape.oc,
-                                         UnsafeMutablePointer(bitPattern: addresses.destination), Int32(begin), Int32(end))
+                                         UnsafeMutablePointer(bitPattern: addresses.destination), shape.shuffled,
+                                         Int32(begin), Int32(end))
                 }
                 if parts == 1 { run(0) } else { DispatchQueue.concurrentPerform(iterations: parts, execute: run) }
             }
