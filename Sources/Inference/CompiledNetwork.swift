@@ -65,7 +65,8 @@ public final class CompiledNetwork {
     }
 
     /// Whether this CPU runs 3×3 convolutions with 1–4 output channels that follow another
-    /// convolution on the project's AVX2 kernel (`SmallConvolutionStep`) rather than oneDNN.
+    /// convolution on the project's AVX2 kernel (`SmallConvolutionStep`) rather than oneDNN, in
+    /// networks compiled for one thread.
     public static var smallConvolutionKernelAvailable: Bool { SmallConvolutionStep.available }
 
     /// The OpenMP thread count in effect on the calling thread (what oneDNN will use for a
@@ -98,7 +99,7 @@ public final class CompiledNetwork {
             case .shuffle(let shuffle):
                 shuffle.run()
             case .smallConvolution(let convolution):
-                convolution.run(threads: threads)
+                convolution.run()
             }
         }
         try dnnlCheck(dnnl_stream_wait(engine.stream), "stream_wait")

@@ -244,7 +244,7 @@ extension CompiledNetwork {
     /// else whether the step wrote the shuffled value.
     private func smallConvolution(_ p: ConvolutionParameters, input: Int, output: Int,
                                   shuffledInto shuffled: Int?) throws(InferenceError) -> Bool? {
-        guard SmallConvolutionStep.handles(p), let source = storage[input],
+        guard SmallConvolutionStep.handles(p, threads: threads), let source = storage[input],
               let blocked = try? DNNLDesc.make(dims(value: input), tag: dnnl_aBcd8b), DNNLDesc.equal(blocked, source.desc)
         else { return nil }
         let size = dims(value: output)

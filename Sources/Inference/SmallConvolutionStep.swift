@@ -1,5 +1,4 @@
 internal import CSmallConv
-import Dispatch
 
 /// A 3×3 convolution with 1–4 output channels from oneDNN's `aBcd8b` layout into plain NCHW,
 /// run by the project's AVX2 kernel (`Sources/CSmallConv`) instead of oneDNN.
@@ -24,9 +23,10 @@ struct SmallConvolutionStep {
     /// Whether this CPU runs the kernel (AVX2 + FMA); elsewhere oneDNN runs every convolution.
     static let available = loupe_small_conv_available() != 0
 
-    /// Whether a convolution with these parameters, reading `aBcd8b`, can run here.
-    static func handles(_ p: ConvolutionParameters) -> Bool {
-        available && p.kernel == 3 && !p.relu && (1...Int(LOUPE_SMALL_CONV_MAX_OC)).contains(p.outChannels)
+    /// Whether a convolution with these parameters, reading `aBcd8b`, in a network compiled for
+    /// `threads` threads, runs here (one thread only: see `run()`).
+    static func handles(_ p: ConvolutionParameters, threads: Int) -> Bool {
+        available && threads == 1 && p.kernel == 3 && !p.relu && (1...Int(LOUPE_SMALL_CONV_MAX_OC)).contains(p.outChannels)
             && p.inChannels % 8 == 0 && p.inChannels > 0
     }
 
@@ -49,26 +49,14 @@ struct SmallConvolutionStep {
         bias = p.bias ?? [Float](repeating: 0, count: p.outChannels)
     }
 
-    /// Rows split evenly over `threads` (the network's thread count).
-    func run(threads: Int) {
-        let parts = max(1, min(threads, height))
+    /// Runs on the calling thread: networks compiled for more threads leave their tail to
+    /// oneDNN, whose OpenMP threads parallelise it well (28.6 ms for the whole network on two
+    /// threads either way, docs/benchmarks.md).
+    func run() {
         packed.withUnsafeBufferPointer { packed in
             bias.withUnsafeBufferPointer { bias in
-                // Addresses as integers: the parts write disjoint rows of the destination, and
-                // `concurrentPerform` returns only when every part is done.
-                let addresses = (source: Int(bitPattern: source), destination: Int(bitPattern: destination),
-                                 packed: Int(bitPattern: packed.baseAddress), bias: Int(bitPattern: bias.baseAddress))
-                let shape = (ic: Int32(inChannels), oc: Int32(outChannels), height: height, width: width,
-                             shuffled: Int32(shuffled ? 1 : 0))
-                let run: @Sendable (Int) -> Void = { part in
-                    let begin = part * shape.height / parts, end = (part + 1) * shape.height / parts
-                    loupe_small_conv_run(UnsafePointer(bitPattern: addresses.source), shape.ic, Int32(shape.height),
-                                         Int32(shape.width), UnsafePointer(bitPattern: addresses.packed),
-                                         UnsafePointer(bitPattern: addresses.bias), shape.oc,
-                                         UnsafeMutablePointer(bitPattern: addresses.destination), shape.shuffled,
-                                         Int32(begin), Int32(end))
-                }
-                if parts == 1 { run(0) } else { DispatchQueue.concurrentPerform(iterations: parts, execute: run) }
+                loupe_small_conv_run(source, Int32(inChannels), Int32(height), Int32(width), packed.baseAddress,
+                                     bias.baseAddress, Int32(outChannels), destination, shuffled ? 1 : 0, 0, Int32(height))
             }
         }
     }
