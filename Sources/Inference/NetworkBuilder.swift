@@ -238,10 +238,9 @@ extension CompiledNetwork {
     }
 
     /// Adds a `SmallConvolutionStep` when it handles this convolution and its input is in
-    /// `aBcd8b` (another convolution's output); false: oneDNN runs it.
-    /// With `shuffledInto` (the value of a ×2 pixel shuffle of a 4-channel result), the kernel
-    /// writes that shuffled value directly. Returns nil when oneDNN must run the convolution,
-    /// else whether the step wrote the shuffled value.
+    /// `aBcd8b` (another convolution's output). With `shuffledInto` (the value of a ×2 pixel
+    /// shuffle of a 4-channel result), the kernel writes that shuffled value directly. Returns
+    /// nil when oneDNN must run the convolution, else whether the step wrote the shuffled value.
     private func smallConvolution(_ p: ConvolutionParameters, input: Int, output: Int,
                                   shuffledInto shuffled: Int?) throws(InferenceError) -> Bool? {
         guard SmallConvolutionStep.handles(p, threads: threads), let source = storage[input],
