@@ -66,14 +66,13 @@ __attribute__((target("avx2,fma"))) static void pixel(const float *src, int icb,
 }
 
 __attribute__((target("avx2,fma"))) static void run_avx2(const float *src, int ic, int h, int w, const float *packed,
-                                                        const float *bias, int oc, float *dst, int shuffled,
-                                                        int row_begin, int row_end) {
+                                                        const float *bias, int oc, float *dst, int shuffled) {
     int icb = ic / 8;
     target_t t = {dst, (size_t)h * w, w, oc, shuffled};
     float b[4] = {0, 0, 0, 0};
     for (int o = 0; o < oc && o < OCS; o++) b[o] = bias ? bias[o] : 0.0f;
     __m128 bv = _mm_loadu_ps(b);
-    for (int y = row_begin; y < row_end; y++) {
+    for (int y = 0; y < h; y++) {
         if (w <= 2) {
             for (int x = 0; x < w; x++) pixel(src, icb, h, w, packed, bv, &t, y, x);
             continue;
@@ -108,9 +107,7 @@ __attribute__((target("avx2,fma"))) static void run_avx2(const float *src, int i
 }
 
 void loupe_small_conv_run(const float *src, int ic, int h, int w, const float *packed, const float *bias,
-                          int oc, float *dst, int shuffled, int row_begin, int row_end) {
+                          int oc, float *dst, int shuffled) {
     if (ic <= 0 || ic % 8 != 0 || oc <= 0 || oc > OCS || h <= 0 || w <= 0 || (shuffled && oc != 4)) return;
-    if (row_begin < 0) row_begin = 0;
-    if (row_end > h) row_end = h;
-    run_avx2(src, ic, h, w, packed, bias, oc, dst, shuffled, row_begin, row_end);
+    run_avx2(src, ic, h, w, packed, bias, oc, dst, shuffled);
 }

@@ -56,7 +56,7 @@ struct SmallConvolutionStep {
         packed.withUnsafeBufferPointer { packed in
             bias.withUnsafeBufferPointer { bias in
                 loupe_small_conv_run(source, Int32(inChannels), Int32(height), Int32(width), packed.baseAddress,
-                                     bias.baseAddress, Int32(outChannels), destination, shuffled ? 1 : 0, 0, Int32(height))
+                                     bias.baseAddress, Int32(outChannels), destination, shuffled ? 1 : 0)
             }
         }
     }

@@ -25,12 +25,11 @@ long loupe_small_conv_packed_count(int ic);
    channels are zero. */
 void loupe_small_conv_pack(const float *weights, int ic, int oc, float *packed);
 
-/* Output rows [row_begin, row_end) of the convolution. src: [ic/8][h][w][8]; bias: oc values or
-   NULL. dst: [oc][h][w], or with `shuffled` (oc must be 4) the ×2 pixel shuffle of that, one
-   [2h][2w] plane (PyTorch's order: channel 2i + j goes to (2y + i, 2x + j)). Rows are
-   independent: callers may split them across threads. */
+/* The convolution, on the calling thread. src: [ic/8][h][w][8]; bias: oc values or NULL.
+   dst: [oc][h][w], or with `shuffled` (oc must be 4) the ×2 pixel shuffle of that, one [2h][2w]
+   plane (PyTorch's order: channel 2i + j goes to (2y + i, 2x + j)). */
 void loupe_small_conv_run(const float *src, int ic, int h, int w, const float *packed, const float *bias,
-                          int oc, float *dst, int shuffled, int row_begin, int row_end);
+                          int oc, float *dst, int shuffled);
 
 #ifdef __cplusplus
 }
