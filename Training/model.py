@@ -122,18 +122,24 @@ def pixel_skip_bicubic(lr_u8: torch.Tensor) -> torch.Tensor:
 class Restorer(nn.Module):
     """scale 2: repair + ×2; scale 1: repair only. temporal: also takes prev_lr and prev_out."""
 
-    def __init__(self, channels: int = 16, blocks: int = 2, scale: int = 2, temporal: bool = False):
+    def __init__(self, channels: int = 16, blocks: int = 2, scale: int = 2, temporal: bool = False,
+                 shared_slopes: bool = False):
         super().__init__()
         self.channels, self.blocks, self.scale, self.temporal = channels, blocks, scale, temporal
+        # One PReLU slope per layer instead of one per channel: oneDNN's AVX2 convolution then
+        # runs the activation as its fused eltwise post-op (ReLU with a negative slope) instead of
+        # a separate pass over the feature map (docs/model-card.md).
+        self.shared_slopes = shared_slopes
+        slopes = 1 if shared_slopes else channels
         cin = 2 if temporal else 1
         self.head = RepConv3(cin, channels)
         if temporal:
             self.prev = nn.Conv2d(scale * scale, channels, 1)
             nn.init.zeros_(self.prev.weight)
             nn.init.zeros_(self.prev.bias)
-        self.head_act = nn.PReLU(channels, init=0.1)
+        self.head_act = nn.PReLU(slopes, init=0.1)
         self.body = nn.ModuleList([RepConv3(channels, channels) for _ in range(blocks)])
-        self.acts = nn.ModuleList([nn.PReLU(channels, init=0.1) for _ in range(blocks)])
+        self.acts = nn.ModuleList([nn.PReLU(slopes, init=0.1) for _ in range(blocks)])
         self.tail = RepConv3(channels, scale * scale)
         nn.init.zeros_(self.tail.k3.weight)   # start as the plain skip
         self.tail.edge_scale.data.zero_()
@@ -144,7 +150,13 @@ class Restorer(nn.Module):
         """Loads a checkpoint of a network with `blocks` body blocks (≤ this one's). A deeper
         network grows from a shallower one: its extra blocks (last in the body) start as the
         identity (merged conv = I, PReLU slope 1), so it computes the same function at first.
-        Returns the number of blocks added."""
+        A checkpoint with one slope per channel loads into a network with shared slopes as each
+        layer's mean slope. Returns the number of blocks added."""
+        state = dict(state)
+        own = self.state_dict()
+        for key, value in state.items():
+            if key in own and value.dim() == 1 and own[key].shape != value.shape and own[key].numel() == 1:
+                state[key] = value.mean().reshape(1)
         self.load_state_dict(state, strict=blocks == self.blocks)
         grown = self.blocks - blocks
         for blk, act in list(zip(self.body, self.acts))[self.blocks - grown:] if grown > 0 else []:
@@ -239,7 +251,8 @@ class Restorer(nn.Module):
         return arch, tensors
 
     def config(self) -> dict:
-        return {"channels": self.channels, "blocks": self.blocks, "scale": self.scale, "temporal": self.temporal}
+        return {"channels": self.channels, "blocks": self.blocks, "scale": self.scale, "temporal": self.temporal,
+                "shared_slopes": self.shared_slopes}
 
 
 def run_graph(arch: dict, tensors: dict, inputs: dict[str, torch.Tensor]) -> torch.Tensor:

@@ -141,6 +141,8 @@ def main():
     ap.add_argument("--blocks", type=int, default=2)
     ap.add_argument("--scale", type=int, default=2)
     ap.add_argument("--temporal", action="store_true")
+    ap.add_argument("--shared-slopes", action="store_true",
+                    help="one PReLU slope per layer (fused into the convolution at inference)")
     ap.add_argument("--seq", type=int, default=5, help="frames per training sequence (temporal)")
     ap.add_argument("--batch", type=int, default=16)
     ap.add_argument("--patch", type=int, default=48, help="low-res patch (loss area)")
@@ -164,7 +166,7 @@ def main():
     val = Clips(a.data, lambda n: n in VAL_CLIPS)
     print(f"data: {len(train.clips)} train clips, {len(val.clips)} val clips, loaded in {time.time() - t_load:.0f} s", flush=True)
 
-    model = Restorer(a.channels, a.blocks, a.scale, a.temporal)
+    model = Restorer(a.channels, a.blocks, a.scale, a.temporal, a.shared_slopes)
     iters_before = 0
     if a.init:
         ck = torch.load(a.init)

@@ -191,8 +191,9 @@ final class DNNLAttributes {
         self.attr = attr
     }
 
-    /// Sets the post-ops in order: ReLU, per-channel PReLU (mask over the channel dimension), or
-    /// the addition of another tensor (binary add, its layout given).
+    /// Sets the post-ops in order: ReLU, ReLU with one negative slope (oneDNN's eltwise ReLU with
+    /// alpha), per-channel PReLU (mask over the channel dimension), or the addition of another
+    /// tensor (binary add, its layout given).
     func setPostOps(_ ops: [PostOp]) throws(InferenceError) {
         guard !ops.isEmpty else { return }
         var postOps: dnnl_post_ops_t?
@@ -202,6 +203,8 @@ final class DNNLAttributes {
         for op in ops {
             switch op {
             case .relu: try dnnlCheck(dnnl_post_ops_append_eltwise(postOps, 1, dnnl_eltwise_relu, 0, 0), "append_eltwise")
+            case .leakyReLU(let slope):
+                try dnnlCheck(dnnl_post_ops_append_eltwise(postOps, 1, dnnl_eltwise_relu, slope, 0), "append_eltwise")
             case .prelu: try dnnlCheck(dnnl_post_ops_append_prelu(postOps, 1 << 1), "append_prelu")
             case .add(let memory):
                 var desc = memory.desc
@@ -217,6 +220,10 @@ final class DNNLAttributes {
 /// A node folded into the convolution before it.
 enum PostOp {
     case relu
+    /// A PReLU whose channels share one slope: x for x > 0, else slope · x. oneDNN's AVX2
+    /// convolution runs it in its output loop, where a per-channel PReLU falls back to a
+    /// separate pass over the feature map.
+    case leakyReLU(slope: Float)
     case prelu(slopes: [Float])
     /// `+ memory` (a value computed before the convolution runs).
     case add(DNNLMemory)

@@ -88,7 +88,9 @@ extension CompiledNetwork {
     private func fusable(_ node: GraphNode, after value: Int) -> PostOp? {
         switch node.operation {
         case .relu: return .relu
-        case .prelu(let slopes): return .prelu(slopes: slopes)
+        case .prelu(let slopes):
+            if let first = slopes.first, slopes.allSatisfy({ $0 == first }) { return .leakyReLU(slope: first) }
+            return .prelu(slopes: slopes)
         case .add:
             guard let other = node.inputs.first(where: { $0 != value }), node.inputs.count == 2,
                   let memory = storage[other] else { return nil }
@@ -215,7 +217,7 @@ extension CompiledNetwork {
         for (index, op) in post.enumerated() {
             let base = DNNL_ARG_ATTR_MULTIPLE_POST_OP_BASE * Int32(index + 1)
             switch op {
-            case .relu: continue
+            case .relu, .leakyReLU: continue
             case .prelu(let slopes):
                 let slopeMemory = try constant(slopes, dims: [1, slopes.count, 1, 1], plainTag: dnnl_abcd, as: nil)
                 args.append(arg(base | DNNL_ARG_WEIGHTS, slopeMemory))
@@ -229,6 +231,7 @@ extension CompiledNetwork {
         let fused = post.map { op in
             switch op {
             case .relu: "+relu"
+            case .leakyReLU: "+leaky_relu"
             case .prelu: "+prelu"
             case .add: "+add"
             }

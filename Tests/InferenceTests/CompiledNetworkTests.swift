@@ -48,6 +48,25 @@ struct CompiledNetworkTests {
         #expect(result.network.implementations.allSatisfy { !$0.contains("ref") }, "\(result.network.implementations)")
     }
 
+    /// A PReLU with one slope for every channel is oneDNN's eltwise ReLU with that negative
+    /// slope, which jit:avx2 runs inside the convolution: no separate pass over the feature map.
+    @Test func sharedSlopePReLUIsFusedIntoTheConvolution() throws {
+        var s = GraphSketch(scale: 2)
+        let c = s.conv("lr", 1, 16)
+        let p = s.prelu(c, 16, shared: true)
+        let d = s.conv(p, 16, 16)
+        let q = s.prelu(d, 16, shared: true)
+        let e = s.conv(q, 16, 16)
+        let r = s.prelu(e, 16)   // per-channel slopes: its own primitive
+        let out = s.finish(r, 16)
+        let result = try compare(s.model(output: out), width: 19, height: 11)
+        #expect(result.difference < Self.tolerance)
+        let implementations = result.network.implementations
+        #expect(implementations.allSatisfy { !$0.contains("ref") }, "\(implementations)")
+        #expect(implementations.filter { $0.contains("+leaky_relu") }.count == 2, "\(implementations)")
+        #expect(implementations.filter { $0.hasPrefix("prelu") }.count == 1, "\(implementations)")
+    }
+
     @Test func preluAndReLUAsTheirOwnPrimitives() throws {
         // The convolution's output feeds two nodes, so nothing can be fused.
         var s = GraphSketch(scale: 1)

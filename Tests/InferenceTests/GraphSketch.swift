@@ -65,9 +65,11 @@ struct GraphSketch {
         return output
     }
 
-    mutating func prelu(_ input: String, _ channels: Int) -> String {
+    /// `shared`: one slope for every channel (PyTorch's `nn.PReLU()`), stored with shape [1].
+    mutating func prelu(_ input: String, _ channels: Int, shared: Bool = false) -> String {
         let output = name("p")
-        tensors.append(SafetensorsTensor(name: output + ".alpha", shape: [channels], values: random.floats(channels, 0.05, 0.4)))
+        let count = shared ? 1 : channels
+        tensors.append(SafetensorsTensor(name: output + ".alpha", shape: [count], values: random.floats(count, -0.3, 0.4)))
         nodes.append(ModelArchitecture.Node(op: "prelu", input: input, output: output, weight: output + ".alpha"))
         return output
     }

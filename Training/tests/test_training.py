@@ -77,6 +77,27 @@ def test_a_deeper_network_grows_from_a_shallower_one_unchanged():
     assert deep.body[2].k3.weight.grad.abs().sum() > 0
 
 
+def test_shared_slopes_load_as_each_layers_mean_and_export_one_slope():
+    torch.manual_seed(6)
+    per_channel = Restorer(16, 2)
+    with torch.no_grad():
+        for act in [per_channel.head_act, *per_channel.acts]:
+            act.weight.uniform_(-0.3, 1.0)
+    shared = Restorer(16, 2, shared_slopes=True)
+    assert shared.load_checkpoint_state(per_channel.state_dict(), blocks=2) == 0
+    for mine, theirs in zip([shared.head_act, *shared.acts], [per_channel.head_act, *per_channel.acts]):
+        assert mine.weight.shape == (1,)
+        assert torch.allclose(mine.weight, theirs.weight.mean().reshape(1))
+    assert torch.equal(shared.body[1].k3.weight, per_channel.body[1].k3.weight)
+    arch, tensors = shared.export_graph()
+    slopes = [tensors[n["weight"]] for n in arch["nodes"] if n["op"] == "prelu"]
+    assert len(slopes) == 3 and all(t.shape == (1,) for t in slopes)
+    lr = torch.randint(0, 256, (1, 1, 13, 11)).float()
+    graph = run_graph(arch, tensors, {"lr": lr / 255.0})
+    assert torch.allclose(graph, shared.residual(lr / 255.0), atol=1e-5)
+    assert shared.config()["shared_slopes"] and Restorer(**shared.config()).acts[0].weight.shape == (1,)
+
+
 def test_bicubic_known_values():
     # a step edge: weights (−3, 29, 111, −9)/128 per axis, rounded half up
     y = np.array([[0, 0, 255, 255]] * 4, np.uint8)
