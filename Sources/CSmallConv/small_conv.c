@@ -111,3 +111,136 @@ void loupe_small_conv_run(const float *src, int ic, int h, int w, const float *p
     if (ic <= 0 || ic % 8 != 0 || oc <= 0 || oc > OCS || h <= 0 || w <= 0 || (shuffled && oc != 4)) return;
     run_avx2(src, ic, h, w, packed, bias, oc, dst, shuffled);
 }
+
+/* ---- 3×3, 16 output channels, bias and per-channel PReLU fused ----
+   Input in blocks of `ib` channels (8: oneDNN's aBcd8b; 1: plain NCHW), output aBcd8b. */
+
+long loupe_conv16_packed_count(int ic) { return (long)ic * 9 * 16; }
+
+void loupe_conv16_pack(const float *weights, int ic, int ib, float *packed) {
+    for (int cb = 0; cb < ic / ib; cb++)
+        for (int tap = 0; tap < 9; tap++)
+            for (int c = 0; c < ib; c++)
+                for (int o = 0; o < 16; o++)
+                    packed[(((size_t)cb * 9 + tap) * ib + c) * 16 + o] = weights[((size_t)o * ic + cb * ib + c) * 9 + tap];
+}
+
+/* PReLU: max(v, 0) + slope · min(v, 0) (exactly v when the slope is 1). */
+__attribute__((target("avx2,fma"))) static inline __m256 prelu8(__m256 v, __m256 slope) {
+    __m256 zero = _mm256_setzero_ps();
+    return _mm256_add_ps(_mm256_max_ps(v, zero), _mm256_mul_ps(slope, _mm256_min_ps(v, zero)));
+}
+
+typedef struct { __m256 bias0, bias1, slope0, slope1; } conv16_epilogue_t;
+
+/* One output pixel with bounds checks (the frame's left and right columns). */
+__attribute__((target("avx2,fma"), always_inline)) static inline void conv16_pixel(
+    const float *src, int icb, const int ib, int h, int w, const float *packed, const conv16_epilogue_t *e,
+    float *dst, int y, int x) {
+    __m256 a0 = e->bias0, a1 = e->bias1;
+    for (int cb = 0; cb < icb; cb++)
+        for (int ky = 0; ky < 3; ky++) {
+            int yy = y + ky - 1;
+            if (yy < 0 || yy >= h) continue;
+            for (int kx = 0; kx < 3; kx++) {
+                int xx = x + kx - 1;
+                if (xx < 0 || xx >= w) continue;
+                const float *in = src + (((size_t)cb * h + yy) * w + xx) * ib;
+                const float *wp = packed + ((size_t)(cb * 9 + ky * 3 + kx) * ib) * 16;
+                for (int c = 0; c < ib; c++) {
+                    __m256 v = _mm256_broadcast_ss(in + c);
+                    a0 = _mm256_fmadd_ps(v, _mm256_loadu_ps(wp + c * 16), a0);
+                    a1 = _mm256_fmadd_ps(v, _mm256_loadu_ps(wp + c * 16 + 8), a1);
+                }
+            }
+        }
+    float *out = dst + ((size_t)y * w + x) * 8;
+    _mm256_storeu_ps(out, prelu8(a0, e->slope0));
+    _mm256_storeu_ps(out + (size_t)h * w * 8, prelu8(a1, e->slope1));
+}
+
+/* Six neighbouring output pixels times two output blocks: twelve accumulators, two weight
+   vectors and one broadcast input value in the sixteen ymm registers. */
+#define CONV16_STEP(n, lo, hi)                                                       \
+    v = _mm256_broadcast_ss(in + (n) * ib + c);                                      \
+    lo = _mm256_fmadd_ps(v, w0, lo);                                                 \
+    hi = _mm256_fmadd_ps(v, w1, hi);
+#define CONV16_STORE(n, lo, hi)                                                      \
+    _mm256_storeu_ps(out + (n) * 8, prelu8(lo, e.slope0));                           \
+    _mm256_storeu_ps(out + plane + (n) * 8, prelu8(hi, e.slope1));
+
+/* `ib` is a constant in each caller, so the channel loop unrolls fully. */
+__attribute__((target("avx2,fma"), always_inline)) static inline void conv16_rows(
+    const float *src, int ic, const int ib, int h, int w, const float *packed, const conv16_epilogue_t *ep,
+    float *dst) {
+    const int icb = ic / ib;
+    const conv16_epilogue_t e = *ep;
+    const size_t plane = (size_t)h * w * 8;
+    for (int y = 0; y < h; y++) {
+        const int ky0 = y == 0 ? 1 : 0, ky1 = y == h - 1 ? 2 : 3;
+        conv16_pixel(src, icb, ib, h, w, packed, &e, dst, y, 0);
+        int x = 1;
+        /* interior columns six at a time: every horizontal tap is inside the frame */
+        for (; x + 6 < w; x += 6) {
+            __m256 a0 = e.bias0, b0 = e.bias1, a1 = e.bias0, b1 = e.bias1, a2 = e.bias0, b2 = e.bias1;
+            __m256 a3 = e.bias0, b3 = e.bias1, a4 = e.bias0, b4 = e.bias1, a5 = e.bias0, b5 = e.bias1;
+            for (int cb = 0; cb < icb; cb++)
+                for (int ky = ky0; ky < ky1; ky++) {
+                    const float *in = src + (((size_t)cb * h + (y + ky - 1)) * w + (x - 1)) * ib;
+                    const float *wp = packed + ((size_t)(cb * 9 + ky * 3) * ib) * 16;
+                    for (int kx = 0; kx < 3; kx++, in += ib, wp += ib * 16) {
+                        for (int c = 0; c < ib; c++) {
+                            __m256 w0 = _mm256_loadu_ps(wp + c * 16), w1 = _mm256_loadu_ps(wp + c * 16 + 8), v;
+                            CONV16_STEP(0, a0, b0)
+                            CONV16_STEP(1, a1, b1)
+                            CONV16_STEP(2, a2, b2)
+                            CONV16_STEP(3, a3, b3)
+                            CONV16_STEP(4, a4, b4)
+                            CONV16_STEP(5, a5, b5)
+                        }
+                    }
+                }
+            float *out = dst + ((size_t)y * w + x) * 8;
+            CONV16_STORE(0, a0, b0)
+            CONV16_STORE(1, a1, b1)
+            CONV16_STORE(2, a2, b2)
+            CONV16_STORE(3, a3, b3)
+            CONV16_STORE(4, a4, b4)
+            CONV16_STORE(5, a5, b5)
+        }
+        for (; x < w; x++) conv16_pixel(src, icb, ib, h, w, packed, &e, dst, y, x);
+    }
+}
+
+__attribute__((target("avx2,fma"))) static void conv16_blocked(const float *src, int ic, int h, int w,
+                                                              const float *packed, const conv16_epilogue_t *e,
+                                                              float *dst) {
+    conv16_rows(src, ic, 8, h, w, packed, e, dst);
+}
+
+__attribute__((target("avx2,fma"))) static void conv16_plain(const float *src, int ic, int h, int w,
+                                                            const float *packed, const conv16_epilogue_t *e,
+                                                            float *dst) {
+    conv16_rows(src, ic, 1, h, w, packed, e, dst);
+}
+
+__attribute__((target("avx2,fma"))) static void conv16_run_avx2(const float *src, int ic, int ib, int h, int w,
+                                                               const float *packed, const float *bias,
+                                                               const float *slopes, float *dst) {
+    float b[16], s[16];
+    for (int o = 0; o < 16; o++) {
+        b[o] = bias ? bias[o] : 0.0f;
+        s[o] = slopes ? slopes[o] : 1.0f;
+    }
+    conv16_epilogue_t e = {_mm256_loadu_ps(b), _mm256_loadu_ps(b + 8), _mm256_loadu_ps(s), _mm256_loadu_ps(s + 8)};
+    if (ib == 8)
+        conv16_blocked(src, ic, h, w, packed, &e, dst);
+    else
+        conv16_plain(src, ic, h, w, packed, &e, dst);
+}
+
+void loupe_conv16_run(const float *src, int ic, int ib, int h, int w, const float *packed, const float *bias,
+                      const float *slopes, float *dst) {
+    if (ic <= 0 || (ib != 1 && ib != 8) || ic % ib != 0 || h <= 0 || w <= 0) return;
+    conv16_run_avx2(src, ic, ib, h, w, packed, bias, slopes, dst);
+}

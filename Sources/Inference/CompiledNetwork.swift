@@ -100,6 +100,8 @@ public final class CompiledNetwork {
                 shuffle.run()
             case .smallConvolution(let convolution):
                 convolution.run()
+            case .conv16(let convolution):
+                convolution.run()
             }
         }
         try dnnlCheck(dnnl_stream_wait(engine.stream), "stream_wait")
@@ -133,6 +135,7 @@ enum NetworkStep {
     case primitive(DNNLPrimitive, [dnnl_exec_arg_t])
     case shuffle(PixelShuffleStep)
     case smallConvolution(SmallConvolutionStep)
+    case conv16(Conv16Step)
 }
 
 /// `pixel_shuffle` / `pixel_unshuffle` between NCHW buffers, PyTorch's channel order:

@@ -44,6 +44,14 @@ extension CompiledNetwork {
                     chain.append((next, op))
                     last = inputCount + next
                 }
+                if let (count, memory) = try conv16(parameters, input: node.inputs[0], output: value,
+                                                    following: chain.first?.op) {
+                    for (next, _) in chain.prefix(count) {
+                        fused.insert(next)
+                        storage[inputCount + next] = memory
+                    }
+                    continue
+                }
                 if chain.isEmpty {
                     // A ×2 pixel shuffle that alone consumes the result is written by the kernel itself.
                     let next = consumers[value].count == 1 ? consumers[value][0] : nil
@@ -259,6 +267,40 @@ extension CompiledNetwork {
         implementations.append("conv \(p.inChannels)→\(p.outChannels) k\(p.kernel) loupe small_conv:avx2"
                                + (shuffle != nil ? " + pixel_shuffle" : ""))
         return shuffle != nil
+    }
+
+    /// Adds a `Conv16Step` when it handles this convolution from its input's layout (`aBcd8b` or
+    /// plain NCHW), applying `following` when that is an activation. Returns how many following
+    /// nodes it fused (0 or 1) and its output memory, or nil when oneDNN must run the convolution.
+    private func conv16(_ p: ConvolutionParameters, input: Int, output: Int,
+                        following: PostOp?) throws(InferenceError) -> (Int, DNNLMemory)? {
+        guard let source = storage[input] else { return nil }
+        let inputBlock: Int
+        if let blocked = try? DNNLDesc.make(dims(value: input), tag: dnnl_aBcd8b), DNNLDesc.equal(blocked, source.desc) {
+            inputBlock = 8
+        } else if DNNLDesc.equal(try plainDesc(value: input), source.desc) {
+            inputBlock = 1
+        } else {
+            return nil
+        }
+        guard Conv16Step.handles(p, inputBlock: inputBlock, threads: threads) else { return nil }
+        var slopes: [Float]?, fusedCount = 0, fusedName = ""
+        if !p.relu {
+            switch following {
+            case .relu: (slopes, fusedName) = ([Float](repeating: 0, count: 16), "+relu")
+            case .leakyReLU(let slope): (slopes, fusedName) = ([Float](repeating: slope, count: 16), "+leaky_relu")
+            case .prelu(let values): (slopes, fusedName) = (values, "+prelu")
+            case .add, nil: break
+            }
+            if slopes != nil { fusedCount = 1 }
+        }
+        let size = dims(value: output)
+        let destination = try store(output, desc: DNNLDesc.make(size, tag: dnnl_aBcd8b))
+        steps.append(.conv16(Conv16Step(
+            p, inputBlock: inputBlock, slopes: slopes, source: UnsafePointer(source.buffer.assumingMemoryBound(to: Float.self)),
+            destination: destination.buffer.assumingMemoryBound(to: Float.self), height: size[2], width: size[3])))
+        implementations.append("conv \(p.inChannels)→16 k3\(p.relu ? "+relu" : fusedName) loupe conv16:avx2")
+        return (fusedCount, destination)
     }
 
     /// Output memory for an elementwise node: the input's own (in place) or a new one.

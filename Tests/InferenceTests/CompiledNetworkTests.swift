@@ -35,7 +35,8 @@ struct CompiledNetworkTests {
     }
 
     /// oneDNN 2.6.3's jit:avx2 convolution has no PReLU post-op (only ref:any offers one): the
-    /// builder must then keep the fast convolution and run PReLU as its own primitive.
+    /// builder must then keep the fast convolution and run PReLU as its own primitive. (Two
+    /// threads: on one, the project's conv16 kernel takes these convolutions.)
     @Test func preluAfterConvolutionsStaysOnFastKernels() throws {
         var s = GraphSketch(scale: 2)
         let c = s.conv("lr", 1, 16)
@@ -43,13 +44,14 @@ struct CompiledNetworkTests {
         let d = s.conv(p, 16, 16)
         let q = s.prelu(d, 16)
         let out = s.finish(q, 16)
-        let result = try compare(s.model(output: out), width: 12, height: 8)
+        let result = try compare(s.model(output: out), width: 12, height: 8, threads: 2)
         #expect(result.difference < Self.tolerance)
         #expect(result.network.implementations.allSatisfy { !$0.contains("ref") }, "\(result.network.implementations)")
     }
 
     /// A PReLU with one slope for every channel is oneDNN's eltwise ReLU with that negative
     /// slope, which jit:avx2 runs inside the convolution: no separate pass over the feature map.
+    /// (Two threads: on one, the project's conv16 kernel takes these convolutions.)
     @Test func sharedSlopePReLUIsFusedIntoTheConvolution() throws {
         var s = GraphSketch(scale: 2)
         let c = s.conv("lr", 1, 16)
@@ -59,7 +61,7 @@ struct CompiledNetworkTests {
         let e = s.conv(q, 16, 16)
         let r = s.prelu(e, 16)   // per-channel slopes: its own primitive
         let out = s.finish(r, 16)
-        let result = try compare(s.model(output: out), width: 19, height: 11)
+        let result = try compare(s.model(output: out), width: 19, height: 11, threads: 2)
         #expect(result.difference < Self.tolerance)
         let implementations = result.network.implementations
         #expect(implementations.allSatisfy { !$0.contains("ref") }, "\(implementations)")
@@ -143,6 +145,39 @@ struct CompiledNetworkTests {
             let onKernel = result.network.implementations.contains { $0.contains("16→\(outChannels) k3 loupe small_conv") }
             #expect(onKernel == (CompiledNetwork.smallConvolutionKernelAvailable && threads == 1),
                     "\(result.network.implementations)")
+        }
+    }
+
+    /// Convolutions to 16 channels from a plain input or a blocked one, with a per-channel
+    /// PReLU, a shared-slope PReLU, a fused ReLU or no activation after them, run on the
+    /// project's conv16 kernel in one-thread networks: same values as the reference at every
+    /// border, on frames narrower than its six-column step, and with two input blocks.
+    @Test(arguments: [(1, 1), (2, 3), (7, 2), (8, 5), (13, 9), (40, 6), (1, 17)])
+    func sixteenChannelConvolutionsRunOnTheConv16Kernel(width: Int, height: Int) throws {
+        for threads in [1, 2] {
+            var s = GraphSketch(scale: 1)
+            let a0 = s.conv("lr", 1, 16)
+            let a = s.prelu(a0, 16)
+            let b = s.conv(a, 16, 16, relu: true)
+            let c0 = s.conv(b, 16, 16)
+            let c = s.prelu(c0, 16, shared: true)
+            let joined = s.concat([a, c])
+            let d = s.conv(joined, 32, 16)   // no activation: its result also feeds the add
+            let d2 = s.conv(d, 16, 16)
+            let e = s.add(d, d2)
+            let out = s.finish(e, 16)
+            let result = try compare(s.model(output: out), width: width, height: height, threads: threads, seed: 13)
+            #expect(result.difference < Self.tolerance, "\(width)x\(height), \(threads) threads")
+            let implementations = result.network.implementations
+            let onKernel = implementations.filter { $0.contains("loupe conv16") }
+            if CompiledNetwork.smallConvolutionKernelAvailable && threads == 1 {
+                #expect(onKernel == ["conv 1→16 k3+prelu loupe conv16:avx2", "conv 16→16 k3+relu loupe conv16:avx2",
+                                     "conv 16→16 k3+leaky_relu loupe conv16:avx2", "conv 32→16 k3 loupe conv16:avx2",
+                                     "conv 16→16 k3 loupe conv16:avx2"], "\(implementations)")
+                #expect(!implementations.contains { $0.hasPrefix("prelu") }, "\(implementations)")
+            } else {
+                #expect(onKernel.isEmpty, "\(implementations)")
+            }
         }
     }
 

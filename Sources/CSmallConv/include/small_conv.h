@@ -1,6 +1,8 @@
 #ifndef LOUPE_SMALL_CONV_H
 #define LOUPE_SMALL_CONV_H
 /*
+ * Two kernels oneDNN 2.6 runs slowly on AVX2, for the restoration network's shapes.
+ *
  * A 3×3 convolution (stride 1, zero padding 1) with few output channels (1–4), reading oneDNN's
  * `aBcd8b` layout (channels in blocks of 8, innermost) and writing plain [oc][h][w] floats.
  *
@@ -30,6 +32,27 @@ void loupe_small_conv_pack(const float *weights, int ic, int oc, float *packed);
    plane (PyTorch's order: channel 2i + j goes to (2y + i, 2x + j)). */
 void loupe_small_conv_run(const float *src, int ic, int h, int w, const float *packed, const float *bias,
                           int oc, float *dst, int shuffled);
+
+/*
+ * A 3×3 convolution (stride 1, zero padding 1) with 16 output channels, from channels in blocks
+ * of `ib` (8: `aBcd8b`; 1: plain NCHW) to `aBcd8b`, with its bias and a per-channel PReLU applied
+ * as the results are stored.
+ *
+ * Why: oneDNN 2.6's jit:avx2 convolution cannot fuse a per-channel PReLU (only its reference
+ * implementation takes one), so each activation was its own pass over a 14.7 MB feature map, and
+ * its 16→16 convolutions ran at ~75 % of this kernel's speed. See docs/benchmarks.md.
+ */
+
+/* Floats `loupe_conv16_pack` writes for `ic` input channels. */
+long loupe_conv16_packed_count(int ic);
+
+/* weights [16][ic][3][3] (OIHW) → packed [ic/ib][3][3][ib][16]; ib is 1 or 8 and divides ic. */
+void loupe_conv16_pack(const float *weights, int ic, int ib, float *packed);
+
+/* The convolution, on the calling thread. src: [ic/ib][h][w][ib]; dst: [2][h][w][8] (must not
+   overlap src); bias: 16 values or NULL; slopes: 16 PReLU slopes (0: ReLU) or NULL (none). */
+void loupe_conv16_run(const float *src, int ic, int ib, int h, int w, const float *packed, const float *bias,
+                      const float *slopes, float *dst);
 
 #ifdef __cplusplus
 }

@@ -1,0 +1,68 @@
+internal import CSmallConv
+
+/// A 3×3 convolution with 16 output channels into oneDNN's `aBcd8b` layout, with the ReLU or
+/// PReLU that follows it applied as its results are stored, run by the project's AVX2 kernel
+/// (`Sources/CSmallConv`) instead of oneDNN. Its input is `aBcd8b` (another convolution's output)
+/// or plain NCHW (a network input).
+///
+/// oneDNN 2.6's `jit:avx2` convolution has no fast per-channel PReLU post-op, so each PReLU was
+/// its own pass over the feature map, and its 16→16 convolutions ran at ~75 % of this kernel's
+/// speed on this project's machines. docs/benchmarks.md has the measurement.
+struct Conv16Step {
+    let source: UnsafePointer<Float>
+    let destination: UnsafeMutablePointer<Float>
+    let inChannels: Int
+    /// Channels per block of the source's layout: 8 (`aBcd8b`) or 1 (plain).
+    let inputBlock: Int
+    let height: Int
+    let width: Int
+    /// Weights packed by `loupe_conv16_pack`, the bias (zeros when the node has none) and the
+    /// activation's slopes per output channel (nil: none; zeros: ReLU).
+    let packed: [Float]
+    let bias: [Float]
+    let slopes: [Float]?
+
+    /// Whether a convolution with these parameters, in a network compiled for `threads` threads,
+    /// runs here when its input is in blocks of `inputBlock` channels (one thread only, like
+    /// `SmallConvolutionStep`: networks with more threads keep oneDNN's OpenMP kernels).
+    static func handles(_ p: ConvolutionParameters, inputBlock: Int, threads: Int) -> Bool {
+        SmallConvolutionStep.available && threads == 1 && p.kernel == 3 && p.outChannels == 16 && p.inChannels > 0
+            && (inputBlock == 1 || inputBlock == 8) && p.inChannels % inputBlock == 0
+    }
+
+    init(_ p: ConvolutionParameters, inputBlock: Int, slopes: [Float]?, source: UnsafePointer<Float>,
+         destination: UnsafeMutablePointer<Float>, height: Int, width: Int) {
+        self.source = source
+        self.destination = destination
+        inChannels = p.inChannels
+        self.inputBlock = inputBlock
+        self.height = height
+        self.width = width
+        var packed = [Float](repeating: 0, count: loupe_conv16_packed_count(Int32(p.inChannels)))
+        packed.withUnsafeMutableBufferPointer { target in
+            p.weights.withUnsafeBufferPointer { weights in
+                loupe_conv16_pack(weights.baseAddress, Int32(p.inChannels), Int32(inputBlock), target.baseAddress)
+            }
+        }
+        self.packed = packed
+        bias = p.bias ?? [Float](repeating: 0, count: 16)
+        self.slopes = p.relu ? [Float](repeating: 0, count: 16) : slopes
+    }
+
+    /// Runs on the calling thread.
+    func run() {
+        packed.withUnsafeBufferPointer { packed in
+            bias.withUnsafeBufferPointer { bias in
+                if let slopes {
+                    slopes.withUnsafeBufferPointer { slopes in
+                        loupe_conv16_run(source, Int32(inChannels), Int32(inputBlock), Int32(height), Int32(width),
+                                         packed.baseAddress, bias.baseAddress, slopes.baseAddress, destination)
+                    }
+                } else {
+                    loupe_conv16_run(source, Int32(inChannels), Int32(inputBlock), Int32(height), Int32(width),
+                                     packed.baseAddress, bias.baseAddress, nil, destination)
+                }
+            }
+        }
+    }
+}
