@@ -2,7 +2,9 @@ import CDNNL
 
 /// A `ModelGraph` compiled with oneDNN for one input size and thread count: one primitive per
 /// node (convolutions in the layouts oneDNN prefers, `format_tag_any`, with a following ReLU or
-/// PReLU fused as a post-op), reorders where layouts meet, pixel (un)shuffles as plain loops.
+/// shared-slope PReLU fused as a post-op), reorders where layouts meet, pixel (un)shuffles as
+/// plain loops. In one-thread networks the project's AVX2 kernels take the convolutions they
+/// handle (`Conv16Step`, `SmallConvolutionStep`).
 ///
 /// Inputs and the output are plain NCHW f32 buffers owned by the network: fill
 /// `input(_:)`, call `execute()`, read `output`. Not thread-safe; use from one thread at a
@@ -16,6 +18,9 @@ public final class CompiledNetwork {
     public let outputWidth: Int
     public let outputHeight: Int
     public let threads: Int
+    /// Whether the project's own kernels (`CSmallConv`) may run the convolutions they handle;
+    /// false: oneDNN runs every convolution (for comparisons, `loupe bench restore`).
+    public let projectKernels: Bool
     /// The oneDNN implementation of each primitive step, in order ("jit:avx2", …).
     public internal(set) var implementations: [String] = []
     /// Multiply-accumulates per `execute()`.
@@ -35,7 +40,8 @@ public final class CompiledNetwork {
     var retained: [AnyObject] = []
 
     /// Compiles `graph` for inputs of `width × height` running on `threads` threads.
-    public init(graph: ModelGraph, width: Int, height: Int, threads: Int = 1) throws(InferenceError) {
+    public init(graph: ModelGraph, width: Int, height: Int, threads: Int = 1,
+                projectKernels: Bool = true) throws(InferenceError) {
         guard (1...256).contains(threads) else { throw .invalidThreads(threads) }
         guard (1...16384).contains(width), (1...16384).contains(height), width * height <= CompiledNetwork.maximumArea,
               width % graph.alignment == 0, height % graph.alignment == 0 else {
@@ -55,6 +61,7 @@ public final class CompiledNetwork {
         self.width = width
         self.height = height
         self.threads = threads
+        self.projectKernels = projectKernels
         outputWidth = width * graph.scale
         outputHeight = height * graph.scale
         multiplyAccumulates = graph.multiplyAccumulates(width: width, height: height)
@@ -64,9 +71,10 @@ public final class CompiledNetwork {
         try build()
     }
 
-    /// Whether this CPU runs 3×3 convolutions with 1–4 output channels that follow another
-    /// convolution on the project's AVX2 kernel (`SmallConvolutionStep`) rather than oneDNN, in
-    /// networks compiled for one thread.
+    /// Whether this CPU runs the project's AVX2 kernels (`CSmallConv`) in networks compiled for
+    /// one thread: 3×3 convolutions with 1–4 output channels that follow another convolution
+    /// (`SmallConvolutionStep`) and 3×3 convolutions to 16 channels with their activation
+    /// (`Conv16Step`); elsewhere oneDNN runs them.
     public static var smallConvolutionKernelAvailable: Bool { SmallConvolutionStep.available }
 
     /// The OpenMP thread count in effect on the calling thread (what oneDNN will use for a

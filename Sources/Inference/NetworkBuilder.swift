@@ -254,7 +254,7 @@ extension CompiledNetwork {
     /// nil when oneDNN must run the convolution, else whether the step wrote the shuffled value.
     private func smallConvolution(_ p: ConvolutionParameters, input: Int, output: Int,
                                   shuffledInto shuffled: Int?) throws(InferenceError) -> Bool? {
-        guard SmallConvolutionStep.handles(p, threads: threads), let source = storage[input],
+        guard projectKernels, SmallConvolutionStep.handles(p, threads: threads), let source = storage[input],
               let blocked = try? DNNLDesc.make(dims(value: input), tag: dnnl_aBcd8b), DNNLDesc.equal(blocked, source.desc)
         else { return nil }
         let size = dims(value: output)
@@ -283,7 +283,7 @@ extension CompiledNetwork {
         } else {
             return nil
         }
-        guard Conv16Step.handles(p, inputBlock: inputBlock, threads: threads) else { return nil }
+        guard projectKernels, Conv16Step.handles(p, inputBlock: inputBlock, threads: threads) else { return nil }
         var slopes: [Float]?, fusedCount = 0, fusedName = ""
         if !p.relu {
             switch following {

@@ -197,6 +197,12 @@ struct BenchRestore: ParsableCommand {
             let ms = try networkMilliseconds(file, threads: count)
             print(String(format: "network alone, full 640x360 frame, %d thread%@: %.1f ms (%.1f GMAC/s)", count,
                          count == 1 ? "" : "s", ms, Double(macs) / 1e6 / ms))
+            if count == 1 {
+                // the project's kernels run in one-thread networks only: the same network on oneDNN alone
+                let oneDNN = try networkMilliseconds(file, threads: count, projectKernels: false)
+                print(String(format: "  the same on oneDNN alone (no CSmallConv kernels): %.1f ms (%.1f GMAC/s)", oneDNN,
+                             Double(macs) / 1e6 / oneDNN))
+            }
         }
         let bicubicMs = try bicubicMilliseconds()
         print(String(format: "bicubic x2 alone (luma + chroma, the skip and fallback): %.1f ms", bicubicMs))
@@ -350,9 +356,10 @@ struct BenchRestore: ParsableCommand {
         }
     }
 
-    private func networkMilliseconds(_ file: ModelFile, threads: Int) throws -> Double {
+    private func networkMilliseconds(_ file: ModelFile, threads: Int, projectKernels: Bool = true) throws -> Double {
         do {
-            let network = try CompiledNetwork(graph: file.graph, width: 640, height: 360, threads: threads)
+            let network = try CompiledNetwork(graph: file.graph, width: 640, height: 360, threads: threads,
+                                              projectKernels: projectKernels)
             let input = network.input(0)
             for i in 0..<input.count { input[i] = Float(i % 251) / 255 }
             try network.execute()

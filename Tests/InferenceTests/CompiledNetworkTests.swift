@@ -3,11 +3,13 @@ import Testing
 
 /// Runs `model` on random inputs of `width × height` with oneDNN and with the reference
 /// executor; returns the largest absolute difference and the network.
-private func compare(_ model: ModelFile, width: Int, height: Int, threads: Int = 1, seed: UInt64 = 3)
+private func compare(_ model: ModelFile, width: Int, height: Int, threads: Int = 1, seed: UInt64 = 3,
+                     projectKernels: Bool = true)
     throws -> (difference: Float, network: CompiledNetwork, output: FeatureMap) {
     var random = SeededRandom(seed: seed)
     let inputs = model.graph.inputs.map { random.map(channels: $0.channels, height: height, width: width) }
-    let network = try CompiledNetwork(graph: model.graph, width: width, height: height, threads: threads)
+    let network = try CompiledNetwork(graph: model.graph, width: width, height: height, threads: threads,
+                                      projectKernels: projectKernels)
     let fast = try network.run(inputs)
     let slow = try ReferenceExecutor(graph: model.graph).run(inputs)
     return (fast.maximumDifference(to: slow), network, fast)
@@ -151,10 +153,11 @@ struct CompiledNetworkTests {
     /// Convolutions to 16 channels from a plain input or a blocked one, with a per-channel
     /// PReLU, a shared-slope PReLU, a fused ReLU or no activation after them, run on the
     /// project's conv16 kernel in one-thread networks: same values as the reference at every
-    /// border, on frames narrower than its six-column step, and with two input blocks.
+    /// border, on frames narrower than its six-column step, and with two input blocks. Without
+    /// `projectKernels`, oneDNN runs them.
     @Test(arguments: [(1, 1), (2, 3), (7, 2), (8, 5), (13, 9), (40, 6), (1, 17)])
     func sixteenChannelConvolutionsRunOnTheConv16Kernel(width: Int, height: Int) throws {
-        for threads in [1, 2] {
+        for (threads, projectKernels) in [(1, true), (2, true), (1, false)] {
             var s = GraphSketch(scale: 1)
             let a0 = s.conv("lr", 1, 16)
             let a = s.prelu(a0, 16)
@@ -166,11 +169,12 @@ struct CompiledNetworkTests {
             let d2 = s.conv(d, 16, 16)
             let e = s.add(d, d2)
             let out = s.finish(e, 16)
-            let result = try compare(s.model(output: out), width: width, height: height, threads: threads, seed: 13)
-            #expect(result.difference < Self.tolerance, "\(width)x\(height), \(threads) threads")
+            let result = try compare(s.model(output: out), width: width, height: height, threads: threads, seed: 13,
+                                     projectKernels: projectKernels)
+            #expect(result.difference < Self.tolerance, "\(width)x\(height), \(threads) threads, \(projectKernels)")
             let implementations = result.network.implementations
             let onKernel = implementations.filter { $0.contains("loupe conv16") }
-            if CompiledNetwork.smallConvolutionKernelAvailable && threads == 1 {
+            if CompiledNetwork.smallConvolutionKernelAvailable && threads == 1 && projectKernels {
                 #expect(onKernel == ["conv 1→16 k3+prelu loupe conv16:avx2", "conv 16→16 k3+relu loupe conv16:avx2",
                                      "conv 16→16 k3+leaky_relu loupe conv16:avx2", "conv 32→16 k3 loupe conv16:avx2",
                                      "conv 16→16 k3 loupe conv16:avx2"], "\(implementations)")
