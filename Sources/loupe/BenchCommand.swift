@@ -165,7 +165,8 @@ struct BenchRestore: ParsableCommand {
             GMAC/s counts the multiply-accumulates the network actually ran. cpu ms/frame is the \
             process's CPU time per frame (all threads): on a shared machine, with one thread, it is \
             closer to the wall time an idle core would give. To limit the process to one core run it \
-            under `taskset -c 0`.
+            under `taskset -c 0`. --frame-budget-ms N runs the processor with the node's frame budget \
+            (processing.frame_budget_ms): tiles past it fall back to bicubic and are counted.
             """)
 
     @Option(help: "Frames per run.") var frames = 150
@@ -177,10 +178,13 @@ struct BenchRestore: ParsableCommand {
     var vp8Kbps = 0
     @Option(help: "Tile width (input pixels).") var tileWidth = RestorationConfiguration().tileWidth
     @Option(help: "Tile height (input pixels).") var tileHeight = RestorationConfiguration().tileHeight
+    @Option(help: "Frame budget in ms (processing.frame_budget_ms: tiles past it fall back to bicubic); 0: none.")
+    var frameBudgetMs = 0
 
     func validate() throws {
         guard (1...100_000).contains(frames) else { throw ValidationError("--frames must be in 1…100000") }
         guard tileWidth > 0, tileHeight > 0 else { throw ValidationError("tile sizes must be positive") }
+        guard (0...10_000).contains(frameBudgetMs) else { throw ValidationError("--frame-budget-ms must be in 0…10000") }
     }
 
     func run() throws {
@@ -192,7 +196,8 @@ struct BenchRestore: ParsableCommand {
         let macs = file.graph.multiplyAccumulates(width: 640, height: 360)
         print("restore bench: model \(file.metadata["name"] ?? model), \(String(format: "%.2f", Double(macs) / 1e9)) GMAC "
               + "per 640x360 frame, receptive field \(file.graph.receptiveField); \(frames) frames per run; "
-              + "tiles \(tileWidth)x\(tileHeight); " + (vp8Kbps > 0 ? "clips through VP8 at \(vp8Kbps) kbps" : "raw clips"))
+              + "tiles \(tileWidth)x\(tileHeight); " + (vp8Kbps > 0 ? "clips through VP8 at \(vp8Kbps) kbps" : "raw clips")
+              + (frameBudgetMs > 0 ? "; frame budget \(frameBudgetMs) ms" : ""))
         for count in threadCounts {
             let ms = try networkMilliseconds(file, threads: count)
             print(String(format: "network alone, full 640x360 frame, %d thread%@: %.1f ms (%.1f GMAC/s)", count,
@@ -404,9 +409,13 @@ struct BenchRestore: ParsableCommand {
         -> (seconds: Double, p50: Double, p95: Double, cpuSeconds: Double, counters: RestorationCounters) {
         let configuration = RestorationConfiguration(threads: threads, tiling: mode != .frame, tileWidth: tileWidth,
                                                      tileHeight: tileHeight, tileReuse: mode == .reuse,
-                                                     fullFrameWhenCheaper: mode == .reuse)
+                                                     fullFrameWhenCheaper: mode == .reuse,
+                                                     frameBudget: frameBudgetMs > 0 ? .milliseconds(frameBudgetMs) : nil)
+        let epoch = ContinuousClock.now
+        let clock: RestorationProcessor.Clock = { Instant(microseconds: (ContinuousClock.now - epoch).microseconds) }
         do {
-            let processor = try RestorationProcessor(model: file, configuration: configuration)
+            let processor = try RestorationProcessor(model: file, configuration: configuration,
+                                                     clock: frameBudgetMs > 0 ? clock : nil)
             try processor.warmUp(width: 640, height: 360)
             try processor.configure(stream: "bench", width: 640, height: 360)
             var times: [Double] = []
