@@ -234,11 +234,18 @@ def main():
         line = f"val {r[0]} {r[1]} kbps: bicubic {r[2]:.2f} model {r[3]:.2f} dB ({r[3] - r[2]:+.2f})"
         print(line)
         log.write(line + "\n")
+    # per clip too: a text clip gains several dB and dominates the mean, so compare models clip by clip
+    by_clip = {}
+    for r in res:
+        by_clip.setdefault(r[0], []).append(r[3] - r[2])
+    by_clip = {k: float(np.mean(v)) for k, v in by_clip.items()}
     line = f"done: {iters_before + it} iterations, {(time.time() - start) / 60:.1f} min; val mean gain {np.mean(gains):+.3f} dB"
+    line += "; by clip " + ", ".join(f"{k} {v:+.3f}" for k, v in by_clip.items())
     print(line)
     log.write(line + "\n")
     (a.out / "summary.json").write_text(json.dumps({"iters": iters_before + it, "minutes": (time.time() - start) / 60,
-                                                    "val_gain_db": float(np.mean(gains)), "config": model.config(),
+                                                    "val_gain_db": float(np.mean(gains)), "val_gain_by_clip_db": by_clip,
+                                                    "config": model.config(),
                                                     "args": {k: str(v) for k, v in vars(a).items()}}, indent=1))
 
 
