@@ -24,8 +24,16 @@ public struct RestorationConfiguration: Sendable, Hashable {
     public var fullFrameWhenCheaper: Bool
     /// Time allowed per frame for the network, measured with the processor's clock. Tiles
     /// that would not finish in time are left to the skip (bicubic); the frame is never late
-    /// by more than one tile's work. nil: no limit.
+    /// by more than one tile's work. nil: no limit. With `frameBudgetShare`, the most a frame
+    /// may get.
     public var frameBudget: Duration?
+    /// When set (0…1], each frame's budget is this share of its stream's frame interval, at most
+    /// `frameBudget`: a 15 fps stream gets twice the time of a 30 fps one. The interval is the
+    /// smallest step between the RTP timestamps of the stream's last `intervalWindow` frames
+    /// (steps of 0 or over one second are ignored), so frames dropped before the processor do
+    /// not lengthen it; until one is known, `frameBudget` applies.
+    public var frameBudgetShare: Double?
+    public static let intervalWindow = 16
     /// Output cap; larger outputs are shrunk to the largest even size of the same aspect
     /// ratio that fits (libyuv box filter), as `BicubicProcessor` does.
     public var maxWidth: Int
@@ -33,7 +41,7 @@ public struct RestorationConfiguration: Sendable, Hashable {
 
     public init(threads: Int = 1, tiling: Bool = true, tileWidth: Int = 128, tileHeight: Int = 64,
                 tileReuse: Bool = true, maximumChange: Int = 4, meanChange: Double = 0.25,
-                fullFrameWhenCheaper: Bool = true, frameBudget: Duration? = nil,
+                fullFrameWhenCheaper: Bool = true, frameBudget: Duration? = nil, frameBudgetShare: Double? = nil,
                 maxWidth: Int = 1280, maxHeight: Int = 720) {
         self.threads = threads
         self.tiling = tiling
@@ -44,6 +52,7 @@ public struct RestorationConfiguration: Sendable, Hashable {
         self.meanChange = meanChange
         self.fullFrameWhenCheaper = fullFrameWhenCheaper
         self.frameBudget = frameBudget
+        self.frameBudgetShare = frameBudgetShare
         self.maxWidth = maxWidth
         self.maxHeight = maxHeight
     }

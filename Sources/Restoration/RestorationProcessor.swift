@@ -42,15 +42,35 @@ public final class RestorationProcessor: FrameProcessor {
         /// nil when the model cannot take this size (not a multiple of its alignment).
         var restoration: TiledRestoration?
         var counters = RestorationCounters()
+        /// The last frame's RTP timestamp and the recent steps between frames (90 kHz ticks).
+        var lastTimestamp: UInt32?
+        var steps: [UInt32] = []
+
+        /// Records `timestamp`; returns the frame interval in µs (the smallest recent step), if known.
+        mutating func interval(after timestamp: UInt32) -> Int64? {
+            if let last = lastTimestamp {
+                let step = timestamp &- last
+                // 0: the same picture again; over a second (or backwards, wrapping): not an interval
+                if step > 0 && step <= 90_000 {
+                    if steps.count == RestorationConfiguration.intervalWindow { steps.removeFirst() }
+                    steps.append(step)
+                }
+            }
+            lastTimestamp = timestamp
+            return steps.min().map { Int64($0) * 100 / 9 }
+        }
     }
 
     /// - Parameters:
     ///   - model: a validated model (`ModelFile(contentsOfFile:)`, or `RestorationProcessor.defaultModel()`).
-    ///   - clock: needed only for `configuration.frameBudget`.
+    ///   - clock: needed only for `configuration.frameBudget` / `frameBudgetShare`.
     public init(model: ModelFile, configuration: RestorationConfiguration = RestorationConfiguration(),
                 clock: Clock? = nil) throws(FrameProcessorError) {
         guard (1...256).contains(configuration.threads) else {
             throw .invalidConfiguration("threads \(configuration.threads) not in 1…256")
+        }
+        if let share = configuration.frameBudgetShare, !(share > 0 && share <= 1) {
+            throw .invalidConfiguration("frame budget share \(share) not in (0, 1]")
         }
         guard configuration.tileWidth > 0, configuration.tileHeight > 0 else {
             throw .invalidConfiguration("tile size \(configuration.tileWidth)x\(configuration.tileHeight)")
@@ -123,7 +143,13 @@ public final class RestorationProcessor: FrameProcessor {
                                            width: frame.width, height: frame.height)
             }
             var counters = RestorationCounters()
-            out.append(try restore(frame, restoration: state.restoration, counters: &counters))
+            let interval = state.interval(after: frame.timestamp)
+            var budget = configuration.frameBudget
+            if let share = configuration.frameBudgetShare, let interval {
+                let fromInterval = Duration.microseconds(Int64((Double(interval) * share).rounded()))
+                budget = budget.map { min($0, fromInterval) } ?? fromInterval
+            }
+            out.append(try restore(frame, restoration: state.restoration, budget: budget, counters: &counters))
             state.counters = state.counters + counters
             totals = totals + counters
             streams[stream] = state
@@ -161,7 +187,7 @@ public final class RestorationProcessor: FrameProcessor {
         return network
     }
 
-    private func restore(_ frame: I420Frame, restoration: TiledRestoration?,
+    private func restore(_ frame: I420Frame, restoration: TiledRestoration?, budget: Duration?,
                          counters: inout RestorationCounters) throws(FrameProcessorError) -> I420Frame {
         let start = clock?()
         let enlarged: I420Frame
@@ -171,7 +197,8 @@ public final class RestorationProcessor: FrameProcessor {
         if let restoration {
             let skip = skipPlane(frame, bicubic: enlarged)
             do {
-                let outcome = try restoration.update(luma: frame.y, stride: frame.strideY, skip: skip, start: start, clock: clock)
+                let outcome = try restoration.update(luma: frame.y, stride: frame.strideY, skip: skip, start: start, clock: clock,
+                                                     budget: budget)
                 luma = OutputComposition.luma(residual: restoration.residual, skip: skip)
                 for index in outcome.fallenBack {
                     OutputComposition.copyCore(restoration.layout.tiles[index].core, scale: scale,

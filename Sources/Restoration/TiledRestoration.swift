@@ -60,9 +60,10 @@ public final class TiledRestoration {
 
     /// Brings `residual` up to date for this frame's luma (`layout.width × layout.height`,
     /// rows `stride` apart) and skip (output resolution, packed). `start` is when the frame's
-    /// processing began on `clock`; the budget counts from there.
+    /// processing began on `clock`; the budget (`budget`, or nil: `configuration.frameBudget`)
+    /// counts from there.
     public func update(luma: [UInt8], stride: Int, skip: [UInt8], start: Instant?,
-                       clock: (@Sendable () -> Instant)?) throws(InferenceError) -> FrameOutcome {
+                       clock: (@Sendable () -> Instant)?, budget: Duration? = nil) throws(InferenceError) -> FrameOutcome {
         let width = layout.width, height = layout.height, s = graph.scale
         guard stride >= width, luma.count >= stride * (height - 1) + width, skip.count >= width * s * height * s else {
             throw .inputMismatch("luma or skip plane too small for \(width)x\(height)")
@@ -77,7 +78,7 @@ public final class TiledRestoration {
             }
         }
         guard !pending.isEmpty else { return outcome }
-        let budget = configuration.frameBudget?.microseconds
+        let budget = (budget ?? configuration.frameBudget)?.microseconds
         if let full = fullNetwork, pending.count > 1,
            layout.processedArea(tiles: pending.count) >= width * height {
             var fits = true

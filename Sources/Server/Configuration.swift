@@ -121,7 +121,10 @@ public struct LoupeConfiguration: Decodable, Sendable, Equatable {
         /// Temporal tile reuse for `method: model`: only tiles whose input changed are recomputed.
         public var tileReuse = true
         /// Time the network may spend on one frame; tiles it cannot finish in time are bicubic.
-        public var frameBudgetMs = 30
+        /// nil (`auto`): 0.9 × the stream's frame interval, at most half of `deadline_ms`.
+        public var frameBudgetMs: Int?
+        /// The share of the frame interval that `frame_budget_ms: auto` gives the network.
+        public static let autoFrameBudgetShare = 0.9
         /// The rendition's largest size: the publisher's picture × the processor's scale, fitted
         /// inside this box (aspect ratio kept).
         public var maxWidth = 1280
@@ -149,7 +152,17 @@ public struct LoupeConfiguration: Decodable, Sendable, Equatable {
             model = try c.decodeIfPresent(String.self, forKey: .model)
             threads = try c.decodeIfPresent(Int.self, forKey: .threads) ?? threads
             tileReuse = try c.decodeIfPresent(Bool.self, forKey: .tileReuse) ?? tileReuse
-            frameBudgetMs = try c.decodeIfPresent(Int.self, forKey: .frameBudgetMs) ?? frameBudgetMs
+            if c.contains(.frameBudgetMs) {
+                if let text = try? c.decode(String.self, forKey: .frameBudgetMs), text == "auto" {
+                    frameBudgetMs = nil
+                } else if let milliseconds = try? c.decode(Int.self, forKey: .frameBudgetMs) {
+                    frameBudgetMs = milliseconds
+                } else {
+                    let key = (c.codingPath + [CodingKeys.frameBudgetMs]).map(\.stringValue).joined(separator: ".")
+                    throw DecodingError.dataCorruptedError(forKey: .frameBudgetMs, in: c,
+                                                           debugDescription: "\(key): expected a number of milliseconds or auto")
+                }
+            }
             maxWidth = try c.decodeIfPresent(Int.self, forKey: .maxWidth) ?? maxWidth
             maxHeight = try c.decodeIfPresent(Int.self, forKey: .maxHeight) ?? maxHeight
             startKbps = try c.decodeIfPresent(Int.self, forKey: .startKbps) ?? startKbps
@@ -166,7 +179,9 @@ public struct LoupeConfiguration: Decodable, Sendable, Equatable {
             }
             try check(["model", "bicubic"].contains(method), "method: '\(method)' (expected model or bicubic)")
             try check((1...64).contains(threads), "threads: \(threads) not in 1...64")
-            try check((1...10_000).contains(frameBudgetMs), "frame_budget_ms: \(frameBudgetMs) not in 1...10000")
+            if let frameBudgetMs {
+                try check((1...10_000).contains(frameBudgetMs), "frame_budget_ms: \(frameBudgetMs) not in 1...10000 (or auto)")
+            }
             try check((16...7680).contains(maxWidth), "max_width: \(maxWidth) not in 16...7680")
             try check((16...4320).contains(maxHeight), "max_height: \(maxHeight) not in 16...4320")
             try check((1...100_000).contains(minKbps), "min_kbps: \(minKbps) not in 1...100000")

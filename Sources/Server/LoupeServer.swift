@@ -116,12 +116,16 @@ public struct LoupeServer: Sendable {
         }
         let restoration = RestorationConfiguration(
             threads: settings.threads, tileReuse: settings.tileReuse,
-            frameBudget: .milliseconds(settings.frameBudgetMs),
+            // auto: a share of each stream's frame interval, at most half the deadline (a frame
+            // can wait one budget behind the frame before it and still leave in time)
+            frameBudget: .milliseconds(settings.frameBudgetMs ?? max(1, settings.deadlineMs / 2)),
+            frameBudgetShare: settings.frameBudgetMs == nil ? LoupeConfiguration.Processing.autoFrameBudgetShare : nil,
             maxWidth: settings.maxWidth, maxHeight: settings.maxHeight)
         let name = model.metadata["name"] ?? "model"
         logger.info("restoration model loaded", metadata: [
             "name": "\(name)", "path": "\(settings.model ?? RestorationProcessor.defaultModelPath ?? "-")",
             "threads": "\(settings.threads)", "tile_reuse": "\(settings.tileReuse)",
+            "frame_budget_ms": "\(settings.frameBudgetMs.map(String.init) ?? "auto")",
         ])
         return ProcessingSetup(settings: settings, processorName: name) {
             try RestorationProcessor(model: model, configuration: restoration, clock: { clock.now() })

@@ -129,6 +129,43 @@ struct RestorationProcessorTests {
         }
     }
 
+    /// With a share of the frame interval, each frame's budget follows its stream's RTP
+    /// timestamps: 30 ms for a 30 fps stream, 63 for 14.3 fps, the cap until an interval is known.
+    @Test func budgetFollowsTheStreamsFrameInterval() throws {
+        let clock = SteppingClock(stepMilliseconds: 10)
+        let processor = try RestorationProcessor(
+            model: try TestModels.plain(skip: "none"),
+            configuration: RestorationConfiguration(tileWidth: 32, tileHeight: 24, tileReuse: false, fullFrameWhenCheaper: false,
+                                                    frameBudget: .milliseconds(200), frameBudgetShare: 0.9),
+            clock: clock.read)
+        var frame = TestModels.frame(width: 64, height: 48)
+        /// Tiles computed for a frame stamped `timestamp` (each tile costs 10 ms on this clock, and
+        /// a tile starts only when the time so far plus one tile fits the budget).
+        func computed(_ stream: VideoStreamID, _ timestamp: UInt32) throws -> Int {
+            let before = processor.counters(for: stream)?.tilesComputed ?? 0
+            frame.timestamp = timestamp
+            _ = try processor.process([frame], stream: stream)
+            return (processor.counters(for: stream)?.tilesComputed ?? 0) - before
+        }
+        try processor.configure(stream: "30fps", width: 64, height: 48)
+        #expect(try computed("30fps", 0) == 4)          // no interval yet: the 200 ms cap
+        #expect(try computed("30fps", 3000) == 1)       // 0.9 × 33.3 ms = 30 ms: one tile
+        #expect(try computed("30fps", 9000) == 1)       // a dropped frame does not lengthen the interval
+        try processor.configure(stream: "15fps", width: 64, height: 48)
+        #expect(try computed("15fps", 1_000_000) == 4)
+        #expect(try computed("15fps", 1_006_300) == 3)  // 0.9 × 70 ms = 63 ms: three tiles
+        try processor.configure(stream: "odd", width: 64, height: 48)
+        #expect(try computed("odd", 0) == 4)
+        #expect(try computed("odd", 0) == 4)            // the same timestamp again: no interval
+        #expect(try computed("odd", 500_000) == 4)      // over a second: no interval
+        #expect(try computed("odd", 0xFFFF_FFFF) == 4)  // backwards: no interval
+        #expect(try computed("odd", 2999) == 1)         // across the wrap: 3000 ticks
+        #expect(throws: FrameProcessorError.self) {
+            try RestorationProcessor(model: try TestModels.plain(),
+                                     configuration: RestorationConfiguration(frameBudgetShare: 1.5))
+        }
+    }
+
     @Test func outputIsCappedLikeBicubicProcessor() throws {
         let processor = try RestorationProcessor(model: try TestModels.plain(),
                                                  configuration: RestorationConfiguration(maxWidth: 100, maxHeight: 100))

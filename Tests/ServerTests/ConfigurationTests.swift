@@ -41,12 +41,25 @@ import Testing
         #expect(c.processing.fps == 25 && c.processing.deadlineMs == 80)
     }
 
+    @Test func frameBudgetIsAutoOrMilliseconds() throws {
+        #expect(LoupeConfiguration().processing.frameBudgetMs == nil)
+        #expect(try LoupeConfiguration.parse(yaml: "processing: {frame_budget_ms: auto}").processing.frameBudgetMs == nil)
+        #expect(try LoupeConfiguration.parse(yaml: "processing: {frame_budget_ms: 45}").processing.frameBudgetMs == 45)
+        #expect {
+            try LoupeConfiguration.parse(yaml: "processing: {frame_budget_ms: fast}")
+        } throws: { error in
+            let text = "\(error)"
+            return text.contains("processing.frame_budget_ms") && text.contains("milliseconds or auto")
+        }
+    }
+
     @Test(arguments: [
         ("processing: {start_kbps: 5000}", "processing.start_kbps"),
         ("processing: {min_kbps: 0}", "processing.min_kbps"),
         ("processing: {max_width: 8}", "processing.max_width"),
         ("processing: {fps: 0}", "processing.fps"),
         ("processing: {deadline: 3}", "processing.deadline"),
+        ("processing: {frame_budget_ms: 0}", "processing.frame_budget_ms"),
     ])
     func badProcessingValuesAreNamed(_ yaml: String, _ key: String) {
         #expect {
