@@ -1,9 +1,54 @@
 #include "small_conv.h"
 
+#include <dlfcn.h>
 #include <immintrin.h>
+#include <pthread.h>
 #include <stddef.h>
 
 #define OCS LOUPE_SMALL_CONV_MAX_OC
+
+/* ---- rows split over OpenMP's threads ----
+   Debian's libdnnl runs on libgomp, so the process already has its thread pool. The kernels use
+   the same pool through libgomp's GOMP_parallel (what GCC emits for `#pragma omp parallel`),
+   looked up with dlsym like the Swift side's omp_set_num_threads, so nothing links libgomp twice
+   and a second OpenMP runtime never starts. */
+typedef void (*gomp_parallel_t)(void (*)(void *), void *, unsigned, unsigned);
+typedef int (*omp_int_t)(void);
+static gomp_parallel_t gomp_parallel;
+static omp_int_t omp_thread_num, omp_num_threads;
+static pthread_once_t omp_once = PTHREAD_ONCE_INIT;
+
+static void omp_lookup(void) {
+    gomp_parallel = (gomp_parallel_t)dlsym(RTLD_DEFAULT, "GOMP_parallel");
+    omp_thread_num = (omp_int_t)dlsym(RTLD_DEFAULT, "omp_get_thread_num");
+    omp_num_threads = (omp_int_t)dlsym(RTLD_DEFAULT, "omp_get_num_threads");
+}
+
+int loupe_small_conv_parallel_available(void) {
+    pthread_once(&omp_once, omp_lookup);
+    return gomp_parallel && omp_thread_num && omp_num_threads;
+}
+
+typedef void (*rows_fn)(const void *args, int y0, int y1);
+typedef struct { rows_fn rows; const void *args; int h; } rows_job_t;
+
+static void rows_job_run(void *p) {
+    const rows_job_t *job = p;
+    long n = omp_num_threads(), t = omp_thread_num();
+    int y0 = (int)(job->h * t / n), y1 = (int)(job->h * (t + 1) / n);
+    if (y0 < y1) job->rows(job->args, y0, y1);
+}
+
+/* rows(args, y0, y1) over [0, h): on the calling thread, or split over `threads` OpenMP threads
+   (the calling thread among them; returns when all are done). */
+static void parallel_rows(rows_fn rows, const void *args, int h, int threads) {
+    if (threads > 1 && h > 1 && loupe_small_conv_parallel_available()) {
+        rows_job_t job = {rows, args, h};
+        gomp_parallel(rows_job_run, &job, (unsigned)(threads < h ? threads : h), 0);
+    } else {
+        rows(args, 0, h);
+    }
+}
 
 int loupe_small_conv_available(void) {
     __builtin_cpu_init();
@@ -65,14 +110,15 @@ __attribute__((target("avx2,fma"))) static void pixel(const float *src, int icb,
     store4(t, y, x, _mm_add_ps(sum4(acc[0], acc[1], acc[2], acc[3]), bias));
 }
 
-__attribute__((target("avx2,fma"))) static void run_avx2(const float *src, int ic, int h, int w, const float *packed,
-                                                        const float *bias, int oc, float *dst, int shuffled) {
-    int icb = ic / 8;
-    target_t t = {dst, (size_t)h * w, w, oc, shuffled};
-    float b[4] = {0, 0, 0, 0};
-    for (int o = 0; o < oc && o < OCS; o++) b[o] = bias ? bias[o] : 0.0f;
-    __m128 bv = _mm_loadu_ps(b);
-    for (int y = 0; y < h; y++) {
+typedef struct { const float *src; int ic, h, w; const float *packed; float bias[4]; target_t t; } small_conv_args_t;
+
+__attribute__((target("avx2,fma"))) static void run_avx2(const void *p, int y0, int y1) {
+    const small_conv_args_t *a = p;
+    const float *src = a->src, *packed = a->packed;
+    const int icb = a->ic / 8, h = a->h, w = a->w;
+    const target_t t = a->t;
+    __m128 bv = _mm_loadu_ps(a->bias);
+    for (int y = y0; y < y1; y++) {
         if (w <= 2) {
             for (int x = 0; x < w; x++) pixel(src, icb, h, w, packed, bv, &t, y, x);
             continue;
@@ -107,9 +153,11 @@ __attribute__((target("avx2,fma"))) static void run_avx2(const float *src, int i
 }
 
 void loupe_small_conv_run(const float *src, int ic, int h, int w, const float *packed, const float *bias,
-                          int oc, float *dst, int shuffled) {
+                          int oc, float *dst, int shuffled, int threads) {
     if (ic <= 0 || ic % 8 != 0 || oc <= 0 || oc > OCS || h <= 0 || w <= 0 || (shuffled && oc != 4)) return;
-    run_avx2(src, ic, h, w, packed, bias, oc, dst, shuffled);
+    small_conv_args_t a = {src, ic, h, w, packed, {0, 0, 0, 0}, {dst, (size_t)h * w, w, oc, shuffled}};
+    for (int o = 0; o < oc; o++) a.bias[o] = bias ? bias[o] : 0.0f;
+    parallel_rows(run_avx2, &a, h, threads);
 }
 
 /* ---- 3×3, 16 output channels, bias and per-channel PReLU fused ----
@@ -172,11 +220,11 @@ __attribute__((target("avx2,fma"), always_inline)) static inline void conv16_pix
 /* `ib` is a constant in each caller, so the channel loop unrolls fully. */
 __attribute__((target("avx2,fma"), always_inline)) static inline void conv16_rows(
     const float *src, int ic, const int ib, int h, int w, const float *packed, const conv16_epilogue_t *ep,
-    float *dst) {
+    float *dst, int y0, int y1) {
     const int icb = ic / ib;
     const conv16_epilogue_t e = *ep;
     const size_t plane = (size_t)h * w * 8;
-    for (int y = 0; y < h; y++) {
+    for (int y = y0; y < y1; y++) {
         const int ky0 = y == 0 ? 1 : 0, ky1 = y == h - 1 ? 2 : 3;
         conv16_pixel(src, icb, ib, h, w, packed, &e, dst, y, 0);
         int x = 1;
@@ -212,35 +260,33 @@ __attribute__((target("avx2,fma"), always_inline)) static inline void conv16_row
     }
 }
 
-__attribute__((target("avx2,fma"))) static void conv16_blocked(const float *src, int ic, int h, int w,
-                                                              const float *packed, const conv16_epilogue_t *e,
-                                                              float *dst) {
-    conv16_rows(src, ic, 8, h, w, packed, e, dst);
+typedef struct { const float *src; int ic, h, w; const float *packed; conv16_epilogue_t e; float *dst; } conv16_args_t;
+
+__attribute__((target("avx2,fma"))) static void conv16_blocked(const void *p, int y0, int y1) {
+    const conv16_args_t *a = p;
+    conv16_rows(a->src, a->ic, 8, a->h, a->w, a->packed, &a->e, a->dst, y0, y1);
 }
 
-__attribute__((target("avx2,fma"))) static void conv16_plain(const float *src, int ic, int h, int w,
-                                                            const float *packed, const conv16_epilogue_t *e,
-                                                            float *dst) {
-    conv16_rows(src, ic, 1, h, w, packed, e, dst);
+__attribute__((target("avx2,fma"))) static void conv16_plain(const void *p, int y0, int y1) {
+    const conv16_args_t *a = p;
+    conv16_rows(a->src, a->ic, 1, a->h, a->w, a->packed, &a->e, a->dst, y0, y1);
 }
 
 __attribute__((target("avx2,fma"))) static void conv16_run_avx2(const float *src, int ic, int ib, int h, int w,
                                                                const float *packed, const float *bias,
-                                                               const float *slopes, float *dst) {
+                                                               const float *slopes, float *dst, int threads) {
     float b[16], s[16];
     for (int o = 0; o < 16; o++) {
         b[o] = bias ? bias[o] : 0.0f;
         s[o] = slopes ? slopes[o] : 1.0f;
     }
-    conv16_epilogue_t e = {_mm256_loadu_ps(b), _mm256_loadu_ps(b + 8), _mm256_loadu_ps(s), _mm256_loadu_ps(s + 8)};
-    if (ib == 8)
-        conv16_blocked(src, ic, h, w, packed, &e, dst);
-    else
-        conv16_plain(src, ic, h, w, packed, &e, dst);
+    conv16_args_t a = {src, ic, h, w, packed,
+                       {_mm256_loadu_ps(b), _mm256_loadu_ps(b + 8), _mm256_loadu_ps(s), _mm256_loadu_ps(s + 8)}, dst};
+    parallel_rows(ib == 8 ? conv16_blocked : conv16_plain, &a, h, threads);
 }
 
 void loupe_conv16_run(const float *src, int ic, int ib, int h, int w, const float *packed, const float *bias,
-                      const float *slopes, float *dst) {
+                      const float *slopes, float *dst, int threads) {
     if (ic <= 0 || (ib != 1 && ib != 8) || ic % ib != 0 || h <= 0 || w <= 0) return;
-    conv16_run_avx2(src, ic, ib, h, w, packed, bias, slopes, dst);
+    conv16_run_avx2(src, ic, ib, h, w, packed, bias, slopes, dst, threads);
 }

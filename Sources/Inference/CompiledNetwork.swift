@@ -3,8 +3,8 @@ import CDNNL
 /// A `ModelGraph` compiled with oneDNN for one input size and thread count: one primitive per
 /// node (convolutions in the layouts oneDNN prefers, `format_tag_any`, with a following ReLU or
 /// shared-slope PReLU fused as a post-op), reorders where layouts meet, pixel (un)shuffles as
-/// plain loops. In one-thread networks the project's AVX2 kernels take the convolutions they
-/// handle (`Conv16Step`, `SmallConvolutionStep`).
+/// plain loops. The project's AVX2 kernels take the convolutions they handle (`Conv16Step`,
+/// `SmallConvolutionStep`), on the calling thread or split over OpenMP's threads.
 ///
 /// Inputs and the output are plain NCHW f32 buffers owned by the network: fill
 /// `input(_:)`, call `execute()`, read `output`. Not thread-safe; use from one thread at a
@@ -72,10 +72,11 @@ public final class CompiledNetwork {
     }
 
     /// Whether this CPU runs the project's AVX2 kernels (`CSmallConv`) in networks compiled for
-    /// one thread: 3×3 convolutions with 1–4 output channels that follow another convolution
-    /// (`SmallConvolutionStep`) and 3×3 convolutions to 16 channels with their activation
-    /// (`Conv16Step`); elsewhere oneDNN runs them.
-    public static var smallConvolutionKernelAvailable: Bool { SmallConvolutionStep.available }
+    /// `threads` threads: 3×3 convolutions with 1–4 output channels that follow another
+    /// convolution (`SmallConvolutionStep`) and 3×3 convolutions to 16 channels with their
+    /// activation (`Conv16Step`); elsewhere oneDNN runs them. More than one thread needs libgomp
+    /// (Debian's libdnnl brings it), whose pool the kernels share with oneDNN.
+    public static func projectKernelsRun(threads: Int) -> Bool { SmallConvolutionStep.runs(threads: threads) }
 
     /// The OpenMP thread count in effect on the calling thread (what oneDNN will use for a
     /// primitive created or run now), or nil when the OpenMP runtime was not found.

@@ -21,18 +21,20 @@ struct Conv16Step {
     let packed: [Float]
     let bias: [Float]
     let slopes: [Float]?
+    /// OpenMP threads its rows are split over (the network's thread count).
+    let threads: Int
 
     /// Whether a convolution with these parameters, in a network compiled for `threads` threads,
-    /// runs here when its input is in blocks of `inputBlock` channels (one thread only, like
-    /// `SmallConvolutionStep`: networks with more threads keep oneDNN's OpenMP kernels).
+    /// runs here when its input is in blocks of `inputBlock` channels.
     static func handles(_ p: ConvolutionParameters, inputBlock: Int, threads: Int) -> Bool {
-        SmallConvolutionStep.available && threads == 1 && p.kernel == 3 && p.outChannels == 16 && p.inChannels > 0
+        SmallConvolutionStep.runs(threads: threads) && p.kernel == 3 && p.outChannels == 16 && p.inChannels > 0
             && (inputBlock == 1 || inputBlock == 8) && p.inChannels % inputBlock == 0
     }
 
     init(_ p: ConvolutionParameters, inputBlock: Int, slopes: [Float]?, source: UnsafePointer<Float>,
-         destination: UnsafeMutablePointer<Float>, height: Int, width: Int) {
+         destination: UnsafeMutablePointer<Float>, height: Int, width: Int, threads: Int) {
         self.source = source
+        self.threads = threads
         self.destination = destination
         inChannels = p.inChannels
         self.inputBlock = inputBlock
@@ -49,18 +51,18 @@ struct Conv16Step {
         self.slopes = p.relu ? [Float](repeating: 0, count: 16) : slopes
     }
 
-    /// Runs on the calling thread.
+    /// Runs on the calling thread, or with `threads` > 1 on that many OpenMP threads.
     func run() {
         packed.withUnsafeBufferPointer { packed in
             bias.withUnsafeBufferPointer { bias in
                 if let slopes {
                     slopes.withUnsafeBufferPointer { slopes in
                         loupe_conv16_run(source, Int32(inChannels), Int32(inputBlock), Int32(height), Int32(width),
-                                         packed.baseAddress, bias.baseAddress, slopes.baseAddress, destination)
+                                         packed.baseAddress, bias.baseAddress, slopes.baseAddress, destination, Int32(threads))
                     }
                 } else {
                     loupe_conv16_run(source, Int32(inChannels), Int32(inputBlock), Int32(height), Int32(width),
-                                     packed.baseAddress, bias.baseAddress, nil, destination)
+                                     packed.baseAddress, bias.baseAddress, nil, destination, Int32(threads))
                 }
             }
         }

@@ -263,7 +263,7 @@ extension CompiledNetwork {
         steps.append(.smallConvolution(SmallConvolutionStep(
             p, source: UnsafePointer(source.buffer.assumingMemoryBound(to: Float.self)),
             destination: destination.buffer.assumingMemoryBound(to: Float.self), height: size[2], width: size[3],
-            shuffled: shuffle != nil)))
+            shuffled: shuffle != nil, threads: threads)))
         implementations.append("conv \(p.inChannels)→\(p.outChannels) k\(p.kernel) loupe small_conv:avx2"
                                + (shuffle != nil ? " + pixel_shuffle" : ""))
         return shuffle != nil
@@ -298,7 +298,8 @@ extension CompiledNetwork {
         let destination = try store(output, desc: DNNLDesc.make(size, tag: dnnl_aBcd8b))
         steps.append(.conv16(Conv16Step(
             p, inputBlock: inputBlock, slopes: slopes, source: UnsafePointer(source.buffer.assumingMemoryBound(to: Float.self)),
-            destination: destination.buffer.assumingMemoryBound(to: Float.self), height: size[2], width: size[3])))
+            destination: destination.buffer.assumingMemoryBound(to: Float.self), height: size[2], width: size[3],
+            threads: threads)))
         implementations.append("conv \(p.inChannels)→16 k3\(p.relu ? "+relu" : fusedName) loupe conv16:avx2")
         return (fusedCount, destination)
     }

@@ -19,20 +19,29 @@ struct SmallConvolutionStep {
     let bias: [Float]
     /// Writes the ×2 pixel shuffle of the 4 output channels (one plane twice the size).
     let shuffled: Bool
+    /// OpenMP threads its rows are split over (the network's thread count).
+    let threads: Int
 
     /// Whether this CPU runs the kernel (AVX2 + FMA); elsewhere oneDNN runs every convolution.
     static let available = loupe_small_conv_available() != 0
+    /// Whether the kernels can split their rows over OpenMP's threads (libgomp, loaded with
+    /// libdnnl); without it networks for more than one thread leave every convolution to oneDNN.
+    static let parallelAvailable = loupe_small_conv_parallel_available() != 0
+
+    /// Whether the project's kernels run in a network compiled for `threads` threads.
+    static func runs(threads: Int) -> Bool { available && (threads == 1 || parallelAvailable) }
 
     /// Whether a convolution with these parameters, reading `aBcd8b`, in a network compiled for
-    /// `threads` threads, runs here (one thread only: see `run()`).
+    /// `threads` threads, runs here.
     static func handles(_ p: ConvolutionParameters, threads: Int) -> Bool {
-        available && threads == 1 && p.kernel == 3 && !p.relu && (1...Int(LOUPE_SMALL_CONV_MAX_OC)).contains(p.outChannels)
+        runs(threads: threads) && p.kernel == 3 && !p.relu && (1...Int(LOUPE_SMALL_CONV_MAX_OC)).contains(p.outChannels)
             && p.inChannels % 8 == 0 && p.inChannels > 0
     }
 
     init(_ p: ConvolutionParameters, source: UnsafePointer<Float>, destination: UnsafeMutablePointer<Float>,
-         height: Int, width: Int, shuffled: Bool = false) {
+         height: Int, width: Int, shuffled: Bool = false, threads: Int) {
         self.source = source
+        self.threads = threads
         self.shuffled = shuffled
         self.destination = destination
         inChannels = p.inChannels
@@ -49,14 +58,13 @@ struct SmallConvolutionStep {
         bias = p.bias ?? [Float](repeating: 0, count: p.outChannels)
     }
 
-    /// Runs on the calling thread: networks compiled for more threads leave their tail to
-    /// oneDNN, whose OpenMP threads parallelise it well (28.6 ms for the whole network on two
-    /// threads either way, docs/benchmarks.md).
+    /// Runs on the calling thread, or with `threads` > 1 on that many OpenMP threads (the
+    /// calling thread's `omp_set_num_threads` is not needed: the count is passed explicitly).
     func run() {
         packed.withUnsafeBufferPointer { packed in
             bias.withUnsafeBufferPointer { bias in
                 loupe_small_conv_run(source, Int32(inChannels), Int32(height), Int32(width), packed.baseAddress,
-                                     bias.baseAddress, Int32(outChannels), destination, shuffled ? 1 : 0)
+                                     bias.baseAddress, Int32(outChannels), destination, shuffled ? 1 : 0, Int32(threads))
             }
         }
     }

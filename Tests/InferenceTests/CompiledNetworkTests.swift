@@ -53,7 +53,7 @@ struct CompiledNetworkTests {
 
     /// A PReLU with one slope for every channel is oneDNN's eltwise ReLU with that negative
     /// slope, which jit:avx2 runs inside the convolution: no separate pass over the feature map.
-    /// (Two threads: on one, the project's conv16 kernel takes these convolutions.)
+    /// (oneDNN alone: otherwise the project's conv16 kernel takes these convolutions.)
     @Test func sharedSlopePReLUIsFusedIntoTheConvolution() throws {
         var s = GraphSketch(scale: 2)
         let c = s.conv("lr", 1, 16)
@@ -63,7 +63,7 @@ struct CompiledNetworkTests {
         let e = s.conv(q, 16, 16)
         let r = s.prelu(e, 16)   // per-channel slopes: its own primitive
         let out = s.finish(r, 16)
-        let result = try compare(s.model(output: out), width: 19, height: 11, threads: 2)
+        let result = try compare(s.model(output: out), width: 19, height: 11, threads: 2, projectKernels: false)
         #expect(result.difference < Self.tolerance)
         let implementations = result.network.implementations
         #expect(implementations.allSatisfy { !$0.contains("ref") }, "\(implementations)")
@@ -126,11 +126,12 @@ struct CompiledNetworkTests {
     }
 
     /// A last convolution with 1–4 output channels after a blocked one runs on the project's own
-    /// AVX2 kernel (oneDNN 2.6 is slow there) in one-thread networks: same values as the
-    /// reference, at every border, and on frames narrower than the kernel's two-column step.
+    /// AVX2 kernel (oneDNN 2.6 is slow there), its rows split over OpenMP's threads in networks
+    /// for more than one: same values as the reference, at every border, and on frames narrower
+    /// than the kernel's two-column step or shorter than the thread count.
     @Test(arguments: [(1, 1, 1), (2, 1, 1), (3, 2, 3), (4, 1, 2), (4, 5, 7), (4, 33, 17), (2, 16, 9), (1, 8, 1)])
     func fewOutputChannelsRunOnTheSmallKernel(outChannels: Int, width: Int, height: Int) throws {
-        for threads in [1, 2] {
+        for threads in [1, 2, 3] {
             // the output is one channel: 4 are shuffled ×2, 2 or 3 go through one more (oneDNN) conv
             var s = GraphSketch(scale: outChannels == 4 ? 2 : 1)
             let c = s.conv("lr", 1, 16)
@@ -143,21 +144,21 @@ struct CompiledNetworkTests {
             }
             let result = try compare(s.model(output: out), width: width, height: height, threads: threads, seed: 11)
             #expect(result.difference < Self.tolerance, "\(outChannels) channels, \(width)x\(height), \(threads) threads")
-            // one thread: the kernel; more: oneDNN's OpenMP threads
             let onKernel = result.network.implementations.contains { $0.contains("16→\(outChannels) k3 loupe small_conv") }
-            #expect(onKernel == (CompiledNetwork.smallConvolutionKernelAvailable && threads == 1),
+            #expect(onKernel == CompiledNetwork.projectKernelsRun(threads: threads),
                     "\(result.network.implementations)")
         }
     }
 
     /// Convolutions to 16 channels from a plain input or a blocked one, with a per-channel
     /// PReLU, a shared-slope PReLU, a fused ReLU or no activation after them, run on the
-    /// project's conv16 kernel in one-thread networks: same values as the reference at every
-    /// border, on frames narrower than its six-column step, and with two input blocks. Without
+    /// project's conv16 kernel (on one thread, or its rows split over two or three OpenMP
+    /// threads): same values as the reference at every border, on frames narrower than its
+    /// six-column step or shorter than the thread count, and with two input blocks. Without
     /// `projectKernels`, oneDNN runs them.
     @Test(arguments: [(1, 1), (2, 3), (7, 2), (8, 5), (13, 9), (40, 6), (1, 17)])
     func sixteenChannelConvolutionsRunOnTheConv16Kernel(width: Int, height: Int) throws {
-        for (threads, projectKernels) in [(1, true), (2, true), (1, false)] {
+        for (threads, projectKernels) in [(1, true), (2, true), (3, true), (1, false), (2, false)] {
             var s = GraphSketch(scale: 1)
             let a0 = s.conv("lr", 1, 16)
             let a = s.prelu(a0, 16)
@@ -174,7 +175,7 @@ struct CompiledNetworkTests {
             #expect(result.difference < Self.tolerance, "\(width)x\(height), \(threads) threads, \(projectKernels)")
             let implementations = result.network.implementations
             let onKernel = implementations.filter { $0.contains("loupe conv16") }
-            if CompiledNetwork.smallConvolutionKernelAvailable && threads == 1 && projectKernels {
+            if CompiledNetwork.projectKernelsRun(threads: threads) && projectKernels {
                 #expect(onKernel == ["conv 1→16 k3+prelu loupe conv16:avx2", "conv 16→16 k3+relu loupe conv16:avx2",
                                      "conv 16→16 k3+leaky_relu loupe conv16:avx2", "conv 32→16 k3 loupe conv16:avx2",
                                      "conv 16→16 k3 loupe conv16:avx2"], "\(implementations)")

@@ -57,9 +57,11 @@ struct DefaultModelTests {
         let skip = try BicubicUpscaler(factor: graph.scale).upscale(frame).y
         let expected = try fixture.floats("output")
         let reference = try ReferenceExecutor(graph: graph).run(inputs)
-        // One thread: the project's AVX2 kernels where the CPU has them; two: oneDNN alone.
-        for threads in [1, 2] {
-            let network = try CompiledNetwork(graph: graph, width: width, height: height, threads: threads)
+        // The project's AVX2 kernels where the CPU has them, on one thread and split over two; and
+        // oneDNN alone on two.
+        for (threads, projectKernels) in [(1, true), (2, true), (2, false)] {
+            let network = try CompiledNetwork(graph: graph, width: width, height: height, threads: threads,
+                                              projectKernels: projectKernels)
             let output = try network.run(inputs)
             #expect(expected.count == output.values.count)
             var largest: Float = 0
@@ -67,10 +69,10 @@ struct DefaultModelTests {
                 let restored = min(max(value + Float(skip[i]) / 255, 0), 1)
                 largest = max(largest, abs(restored - expected[i]))
             }
-            #expect(largest <= 1e-3, "max abs difference \(largest), \(threads) threads")
+            #expect(largest <= 1e-3, "max abs difference \(largest), \(threads) threads, kernels \(projectKernels)")
             // The reference executor agrees too (a check on the check).
             #expect(reference.maximumDifference(to: output) <= 1e-4)
-            print("parity (restore-x\(scale), \(threads) threads): max abs difference to PyTorch \(largest); "
+            print("parity (restore-x\(scale), \(threads) threads, kernels \(projectKernels)): max abs difference to PyTorch \(largest); "
                   + "steps \(network.implementations)")
         }
     }

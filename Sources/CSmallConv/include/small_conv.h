@@ -27,11 +27,16 @@ long loupe_small_conv_packed_count(int ic);
    channels are zero. */
 void loupe_small_conv_pack(const float *weights, int ic, int oc, float *packed);
 
-/* The convolution, on the calling thread. src: [ic/8][h][w][8]; bias: oc values or NULL.
-   dst: [oc][h][w], or with `shuffled` (oc must be 4) the ×2 pixel shuffle of that, one [2h][2w]
-   plane (PyTorch's order: channel 2i + j goes to (2y + i, 2x + j)). */
+/* 1 when libgomp (loaded with libdnnl) is in the process: the kernels can then split their rows
+   over OpenMP's threads, the pool oneDNN uses; 0: `threads` > 1 runs on the calling thread. */
+int loupe_small_conv_parallel_available(void);
+
+/* The convolution. src: [ic/8][h][w][8]; bias: oc values or NULL. dst: [oc][h][w], or with
+   `shuffled` (oc must be 4) the ×2 pixel shuffle of that, one [2h][2w] plane (PyTorch's order:
+   channel 2i + j goes to (2y + i, 2x + j)). threads > 1: rows split over that many OpenMP
+   threads, the calling thread among them. */
 void loupe_small_conv_run(const float *src, int ic, int h, int w, const float *packed, const float *bias,
-                          int oc, float *dst, int shuffled);
+                          int oc, float *dst, int shuffled, int threads);
 
 /*
  * A 3×3 convolution (stride 1, zero padding 1) with 16 output channels, from channels in blocks
@@ -49,10 +54,10 @@ long loupe_conv16_packed_count(int ic);
 /* weights [16][ic][3][3] (OIHW) → packed [ic/ib][3][3][ib][16]; ib is 1 or 8 and divides ic. */
 void loupe_conv16_pack(const float *weights, int ic, int ib, float *packed);
 
-/* The convolution, on the calling thread. src: [ic/ib][h][w][ib]; dst: [2][h][w][8] (must not
-   overlap src); bias: 16 values or NULL; slopes: 16 PReLU slopes (0: ReLU) or NULL (none). */
+/* The convolution. src: [ic/ib][h][w][ib]; dst: [2][h][w][8] (must not overlap src); bias: 16
+   values or NULL; slopes: 16 PReLU slopes (0: ReLU) or NULL (none); threads as above. */
 void loupe_conv16_run(const float *src, int ic, int ib, int h, int w, const float *packed, const float *bias,
-                      const float *slopes, float *dst);
+                      const float *slopes, float *dst, int threads);
 
 #ifdef __cplusplus
 }
