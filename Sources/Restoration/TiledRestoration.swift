@@ -106,6 +106,10 @@ public final class TiledRestoration {
                 if (now - start).microseconds + tileCost > budget {
                     for late in pending[position...] { fallBack(late) }
                     outcome.fallenBack = Array(pending[position...])
+                    // Nothing ran: the estimate, only measured when a tile runs, would keep every
+                    // later frame bicubic after one slow tile (a preempted thread). Halve it so a
+                    // tile is tried again within a few frames and measured anew.
+                    if position == 0 { tileCost /= 2 }
                     break
                 }
                 before = now

@@ -6,6 +6,19 @@ import Synchronization
 import Testing
 
 /// A clock that moves `step` forward on every reading.
+/// Returns the given readings (ms) in order, one per read.
+final class ScriptedClock: Sendable {
+    private let readings: Mutex<[Int64]>
+
+    init(milliseconds: [Int64]) { readings = Mutex(milliseconds) }
+
+    func read() -> Instant {
+        readings.withLock { r in Instant(microseconds: (r.isEmpty ? 0 : r.removeFirst()) * 1000) }
+    }
+
+    var remaining: Int { readings.withLock { $0.count } }
+}
+
 final class SteppingClock: Sendable {
     private let time = Mutex<Int64>(0)
     let step: Int64
@@ -182,5 +195,34 @@ struct TiledRestorationTests {
         #expect(next.reused == 1)
         #expect(next.computed == 1)
         #expect(next.fallenBack == [2, 3])
+    }
+
+    /// One tile slowed by a preemption must not leave the stream bicubic for good: the tile cost
+    /// estimate is only measured when a tile runs, so a frame where none ran halves it.
+    @Test func aSlowTileDoesNotStopRestorationForGood() throws {
+        let model = try TestModels.plain()
+        let configuration = RestorationConfiguration(tileWidth: 50, tileHeight: 30, tileReuse: false,
+                                                     fullFrameWhenCheaper: false, frameBudget: .milliseconds(25))
+        let frame = TestModels.frame(width: 100, height: 60)
+        let restoration = try TiledRestoration(graph: model.graph, width: 100, height: 60,
+                                               configuration: configuration) { (w: Int, h: Int) throws(InferenceError) in
+            try CompiledNetwork(graph: model.graph, width: w, height: h)
+        }
+        let skip = try BicubicUpscaler(factor: 2).upscale(frame).y
+        // Readings: each frame's start, then before and after each tile, then the refused tile's check.
+        let clock = ScriptedClock(milliseconds: [0, 0, 100, 100,        // tile 0 takes 100 ms; estimate 100
+                                                 200, 200,              // 0 + 100 > 25: nothing runs; 50
+                                                 300, 300,              // 0 + 50 > 25: nothing runs; 25
+                                                 400, 400, 405, 405, 410, 410])  // tiles 0 and 1 run again
+        func update() throws -> TiledRestoration.FrameOutcome {
+            try restoration.update(luma: frame.y, stride: 100, skip: skip, start: clock.read(), clock: clock.read)
+        }
+        #expect(try update().computed == 1)
+        #expect(try update().fallenBack == [0, 1, 2, 3])
+        #expect(try update().fallenBack == [0, 1, 2, 3])
+        let recovered = try update()
+        #expect(recovered.computed == 2)
+        #expect(recovered.fallenBack == [2, 3])
+        #expect(clock.remaining == 0)
     }
 }
