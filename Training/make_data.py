@@ -207,9 +207,16 @@ def ffmpeg_y4m(src: Path, dst: Path, vf: str, frames: int, start: float = 0.0, f
 
 
 def degrade(loupe: str, hr: Path, out: Path, w: int, h: int, kbps: int, codec: str = "vp8") -> dict:
+    """Degrades hr into out; also writes out's per-frame decoder quantizer index to out.q."""
     r = subprocess.run([loupe, "degrade", str(hr), str(out), "--width", str(w), "--height", str(h),
-                        "--codec", codec, "--kbps", str(kbps)], check=True, capture_output=True, text=True)
+                        "--codec", codec, "--kbps", str(kbps), "--quantizers", str(out.with_suffix(".q"))],
+                       check=True, capture_output=True, text=True)
     return {"log": r.stdout.strip()}
+
+
+def read_quantizers(y4m: Path) -> np.ndarray:
+    """The per-frame quantizer index `loupe degrade --quantizers` wrote beside a degraded clip."""
+    return np.array([int(t) for t in y4m.with_suffix(".q").read_text().split()], np.int32)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -290,7 +297,11 @@ def build_train(loupe: str, root: Path, quick: bool, seed: int = 1):
         hr = d / "hr.y4m"
         meta = d / "meta.json"
         if meta.exists():
-            return json.loads(meta.read_text())
+            m = json.loads(meta.read_text())
+            for v in m["variants"]:
+                if not (d / v["file"]).with_suffix(".q").exists():   # built before .q files existed
+                    degrade(loupe, hr, d / v["file"], m["width"] // 2, m["height"] // 2, v["kbps"])
+            return m
         w, h, fps = make(hr)
         r = random.Random(hash(name) & 0xffff)
         lw, lh = w // 2, h // 2
@@ -385,6 +396,8 @@ def build_test(loupe: str, root: Path, quick: bool, seed: int = 2):
             for kbps in ladder:
                 lr = d / f"{codec}-{lw}x{lh}-{kbps}.y4m"
                 if lr.name in done:
+                    if not lr.with_suffix(".q").exists():   # built before .q files existed
+                        degrade(loupe, hr, lr, lw, lh, kbps, codec)
                     points.append(done[lr.name])
                     continue
                 log = degrade(loupe, hr, lr, lw, lh, kbps, codec)

@@ -123,9 +123,14 @@ class Restorer(nn.Module):
     """scale 2: repair + ×2; scale 1: repair only. temporal: also takes prev_lr and prev_out."""
 
     def __init__(self, channels: int = 16, blocks: int = 2, scale: int = 2, temporal: bool = False,
-                 shared_slopes: bool = False):
+                 shared_slopes: bool = False, quantizer: bool = False):
         super().__init__()
         self.channels, self.blocks, self.scale, self.temporal = channels, blocks, scale, temporal
+        # Conditioning on the frame's codec quantizer (q = VP8 quantizer index / 127): every conv's
+        # bias moves by q·u + q²·v (u, v learned per output channel). At inference that is one
+        # bias per frame, no extra MACs; the PReLUs turn the shifts into a change of what the
+        # network does (repair coarse frames, leave clean soft ones alone).
+        self.quantizer = quantizer
         # One PReLU slope per layer instead of one per channel: oneDNN's AVX2 convolution then
         # runs the activation as its fused eltwise post-op (ReLU with a negative slope) instead of
         # a separate pass over the feature map (docs/model-card.md).
@@ -141,6 +146,9 @@ class Restorer(nn.Module):
         self.body = nn.ModuleList([RepConv3(channels, channels) for _ in range(blocks)])
         self.acts = nn.ModuleList([nn.PReLU(slopes, init=0.1) for _ in range(blocks)])
         self.tail = RepConv3(channels, scale * scale)
+        if quantizer:
+            outs = [channels] * (1 + blocks) + [scale * scale]
+            self.qbias = nn.ParameterList([nn.Parameter(torch.zeros(2, n)) for n in outs])
         nn.init.zeros_(self.tail.k3.weight)   # start as the plain skip
         self.tail.edge_scale.data.zero_()
         for m in (self.tail.e3,):
@@ -157,23 +165,35 @@ class Restorer(nn.Module):
         for key, value in state.items():
             if key in own and value.dim() == 1 and own[key].shape != value.shape and own[key].numel() == 1:
                 state[key] = value.mean().reshape(1)
-        self.load_state_dict(state, strict=blocks == self.blocks)
+        missing, unexpected = self.load_state_dict(state, strict=False)
+        if unexpected or (blocks == self.blocks and any(not k.startswith("qbias.") for k in missing)):
+            raise RuntimeError(f"checkpoint does not fit: missing {missing}, unexpected {unexpected}")
         grown = self.blocks - blocks
         for blk, act in list(zip(self.body, self.acts))[self.blocks - grown:] if grown > 0 else []:
             blk.start_as_identity()
             act.weight.data.fill_(1.0)
         return max(grown, 0)
 
-    def residual(self, lr, prev_lr=None, prev_out_unshuffled=None, branches: bool = False):
+    def bias_shift(self, layer: int, q: torch.Tensor | None) -> torch.Tensor | float:
+        """The quantizer conditioning of conv `layer` (0 head, 1… body, last tail): [B,C,1,1]."""
+        if not self.quantizer:
+            return 0.0
+        if q is None:
+            raise ValueError("this network is conditioned on the quantizer: pass q")
+        u, v = self.qbias[layer]
+        q = q.reshape(-1, 1)
+        return (q * u + q * q * v)[:, :, None, None]
+
+    def residual(self, lr, prev_lr=None, prev_out_unshuffled=None, branches: bool = False, q=None):
         conv = (lambda m, x: m.forward_branches(x)) if branches else (lambda m, x: m(x))
         x = torch.cat([lr, prev_lr], 1) if self.temporal else lr
-        h = conv(self.head, x)
+        h = conv(self.head, x) + self.bias_shift(0, q)
         if self.temporal:
             h = h + self.prev(prev_out_unshuffled)
         h = self.head_act(h)
-        for blk, act in zip(self.body, self.acts):
-            h = act(conv(blk, h))
-        h = conv(self.tail, h)
+        for i, (blk, act) in enumerate(zip(self.body, self.acts)):
+            h = act(conv(blk, h) + self.bias_shift(1 + i, q))
+        h = conv(self.tail, h) + self.bias_shift(1 + self.blocks, q)
         return F.pixel_shuffle(h, self.scale) if self.scale > 1 else h
 
     def skip(self, lr_u8: torch.Tensor) -> torch.Tensor:
@@ -181,8 +201,9 @@ class Restorer(nn.Module):
             return pixel_skip_bicubic(lr_u8)
         return lr_u8.to(torch.float32) / 255.0
 
-    def forward(self, lr_u8, prev_lr_u8=None, prev_out=None, branches: bool = False):
-        """lr_u8: [B,1,h,w] uint8-valued; prev_out: [B,1,h·s,w·s] in [0,1] (None: first frame).
+    def forward(self, lr_u8, prev_lr_u8=None, prev_out=None, branches: bool = False, q=None):
+        """lr_u8: [B,1,h,w] uint8-valued; prev_out: [B,1,h·s,w·s] in [0,1] (None: first frame);
+        q: [B] the frames' normalized quantizer (quantizer-conditioned networks only).
         Returns (output in [0,1], unclamped residual + skip)."""
         lr = lr_u8.to(torch.float32) / 255.0
         skip = self.skip(lr_u8)
@@ -191,7 +212,7 @@ class Restorer(nn.Module):
             pl = lr if prev_lr_u8 is None else prev_lr_u8.to(torch.float32) / 255.0
             po = skip if prev_out is None else prev_out
             pu = F.pixel_unshuffle(po, self.scale) if self.scale > 1 else po
-        y = self.residual(lr, pl, pu, branches=branches) + skip
+        y = self.residual(lr, pl, pu, branches=branches, q=q) + skip
         return y.clamp(0, 1), y
 
     # -- inference graph (docs/model-format.md) ----------------------------------------------
@@ -252,7 +273,7 @@ class Restorer(nn.Module):
 
     def config(self) -> dict:
         return {"channels": self.channels, "blocks": self.blocks, "scale": self.scale, "temporal": self.temporal,
-                "shared_slopes": self.shared_slopes}
+                "shared_slopes": self.shared_slopes, "quantizer": self.quantizer}
 
 
 def run_graph(arch: dict, tensors: dict, inputs: dict[str, torch.Tensor]) -> torch.Tensor:

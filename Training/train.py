@@ -28,6 +28,17 @@ from model import Restorer
 # bicubic is already exact, neither divide by zero nor dominate the batch
 GAIN_EPS = 1.5e-5
 VAL_CLIPS = {"video-vtest-50", "doc-3", "photo-chelsea-soft"}   # kept out of the gradient steps
+VP8_MAX_Q = 127.0   # a quantizer-conditioned network sees q = VP8 quantizer index / 127
+
+
+def read_q(y4m: Path, n: int) -> np.ndarray:
+    """Normalized per-frame quantizers from `loupe degrade --quantizers` (y4m.q); NaN when the
+    clip has none (data built before they were recorded: only quantizer-free networks train)."""
+    f = y4m.with_suffix(".q")
+    if not f.exists():
+        return np.full(n, np.nan, np.float32)
+    q = np.array([float(t) if t != "-" else np.nan for t in f.read_text().split()], np.float32)
+    return (q[:n] / VP8_MAX_Q).astype(np.float32)
 
 
 class Clips:
@@ -41,7 +52,8 @@ class Clips:
             hr, _ = read_y4m(d / "hr.y4m")
             lrs = [read_y4m(d / v["file"])[0] for v in m["variants"]]
             n = min(len(hr), *(len(l) for l in lrs))
-            self.clips.append({"name": m["name"], "hr": hr[:n], "lrs": [l[:n] for l in lrs],
+            qs = [read_q(d / v["file"], n) for v in m["variants"]]
+            self.clips.append({"name": m["name"], "hr": hr[:n], "lrs": [l[:n] for l in lrs], "qs": qs,
                                "kbps": [v["kbps"] for v in m["variants"]], "bpp": [v["bpp"] for v in m["variants"]]})
         self.skip_first = skip_first
         # text is easy to gain on and would otherwise dominate the loss: the network then sharpens
@@ -50,7 +62,8 @@ class Clips:
         self.weights = [text_weight if text(c["name"]) else 1.0 for c in self.clips]
 
     def batch(self, rng: random.Random, bs: int, T: int, P: int, M: int, scale: int = 2):
-        lr_b, hr_b, offs = [], [], []
+        """→ lr [B,T,1,S,S] (uint8-valued floats), hr [B,T,1,sS,sS] in [0,1], loss offsets, q [B,T]."""
+        lr_b, hr_b, offs, q_b = [], [], [], []
         for _ in range(bs):
             S = P + 2 * M
             while True:
@@ -61,6 +74,7 @@ class Clips:
                 if h >= S and w >= S:
                     break
             t0 = rng.randint(min(self.skip_first, n - T), n - T)
+            q_b.append(c["qs"][v][t0:t0 + T])
             # the loss region [ly, ly+P) may touch the frame's edges; the network's window
             # [y, y+S) is either M pixels wider on a side or stops at the frame's edge, so the
             # window's zero padding is exactly the frame's and the skip exact (edges included).
@@ -87,7 +101,7 @@ class Clips:
             offs.append((oy, ox))
         lr_t = torch.from_numpy(np.stack(lr_b)).float().unsqueeze(2)   # [B,T,1,S,S]
         hr_t = torch.from_numpy(np.stack(hr_b)).float().unsqueeze(2) / 255.0
-        return lr_t, hr_t, offs
+        return lr_t, hr_t, offs, torch.from_numpy(np.stack(q_b))
 
 
 def grad_l1(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
@@ -96,13 +110,14 @@ def grad_l1(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
     return (dx(a) - dx(b)).abs().mean() + (dy(a) - dy(b)).abs().mean()
 
 
-def run_sequence(model: Restorer, lr_seq: torch.Tensor, quantize_state: bool = True):
-    """lr_seq: [B,T,1,h,w] uint8-valued floats → list of (clamped out, unclamped y) per frame."""
+def run_sequence(model: Restorer, lr_seq: torch.Tensor, quantize_state: bool = True, q_seq=None):
+    """lr_seq: [B,T,1,h,w] uint8-valued floats, q_seq: [B,T] normalized quantizers → list of
+    (clamped out, unclamped y) per frame."""
     outs = []
     prev_lr = prev_out = None
     for t in range(lr_seq.shape[1]):
         lr = lr_seq[:, t]
-        out, y = model(lr, prev_lr, prev_out)
+        out, y = model(lr, prev_lr, prev_out, q=None if q_seq is None else q_seq[:, t])
         outs.append((out, y))
         if model.temporal:
             prev_lr = lr
@@ -125,7 +140,7 @@ def evaluate_clips(model: Restorer, clips: Clips, skip_first: int = 10) -> list[
                 hr = ((h4[:, 0::2, 0::2] + h4[:, 1::2, 0::2] + h4[:, 0::2, 1::2] + h4[:, 1::2, 1::2] + 2) >> 2).astype(np.uint8)
                 bic = lr
             seq = torch.from_numpy(lr).float()[None, :, None]
-            outs = run_sequence(model, seq)
+            outs = run_sequence(model, seq, q_seq=torch.from_numpy(c["qs"][v])[None] if model.quantizer else None)
             o = np.stack([(x[0][0, 0] * 255).add(0.5).floor().clamp(0, 255).byte().numpy() for x in outs])
             res.append((c["name"], c["kbps"][v], psnr(bic[skip_first:], hr[skip_first:]), psnr(o[skip_first:], hr[skip_first:])))
     model.train()
@@ -155,6 +170,10 @@ def main():
     ap.add_argument("--init", type=Path, help="checkpoint to start from")
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--quantizer", action="store_true",
+                    help="condition every conv's bias on the frame's codec quantizer (needs the clips' .q files)")
+    ap.add_argument("--quantizer-lr", type=float, default=10.0,
+                    help="learning-rate multiple of the quantizer conditioning (it starts at zero)")
     a = ap.parse_args()
 
     torch.set_num_threads(a.threads)
@@ -166,7 +185,9 @@ def main():
     val = Clips(a.data, lambda n: n in VAL_CLIPS)
     print(f"data: {len(train.clips)} train clips, {len(val.clips)} val clips, loaded in {time.time() - t_load:.0f} s", flush=True)
 
-    model = Restorer(a.channels, a.blocks, a.scale, a.temporal, a.shared_slopes)
+    model = Restorer(a.channels, a.blocks, a.scale, a.temporal, a.shared_slopes, a.quantizer)
+    if a.quantizer and any(np.isnan(q).any() for c in train.clips + val.clips for q in c["qs"]):
+        raise SystemExit("--quantizer: some clips have no .q file; rebuild the data with make_data.py")
     iters_before = 0
     if a.init:
         ck = torch.load(a.init)
@@ -174,7 +195,10 @@ def main():
         iters_before = ck.get("iters", 0)
         if grown:
             print(f"init: {grown} new block(s) start as the identity", flush=True)
-    opt = torch.optim.Adam(model.parameters(), lr=a.lr)
+    qparams = list(model.qbias.parameters()) if a.quantizer else []
+    others = [p for p in model.parameters() if all(p is not q for q in qparams)]
+    groups = [{"params": others, "mult": 1.0}] + ([{"params": qparams, "mult": a.quantizer_lr}] if qparams else [])
+    opt = torch.optim.Adam(groups, lr=a.lr)
     T = a.seq if a.temporal else 1
     M = model.receptive_field()   # context each side: the loss sees exact skip and full receptive field
     budget = a.minutes * 60
@@ -196,9 +220,9 @@ def main():
         frac = el / budget
         lr_now = a.lr * (0.02 + 0.98 * 0.5 * (1 + math.cos(math.pi * frac))) * min(1.0, (it + 1) / 100)
         for g in opt.param_groups:
-            g["lr"] = lr_now
-        lr_seq, hr_seq, offs = train.batch(rng, a.batch, T, a.patch, M, a.scale)
-        outs = run_sequence(model, lr_seq)
+            g["lr"] = lr_now * g["mult"]
+        lr_seq, hr_seq, offs, q_seq = train.batch(rng, a.batch, T, a.patch, M, a.scale)
+        outs = run_sequence(model, lr_seq, q_seq=q_seq if a.quantizer else None)
         s, P = a.scale, a.patch
         loss = 0.0
         for t, (_, y) in enumerate(outs):

@@ -55,4 +55,8 @@ static inline vpx_codec_err_t loupe_vp9e_set_noise_sensitivity(vpx_codec_ctx_t *
 static inline vpx_codec_err_t loupe_vp8d_get_frame_corrupted(vpx_codec_ctx_t *ctx, int *v) {
     return vpx_codec_control_(ctx, VP8D_GET_FRAME_CORRUPTED, v);
 }
+/* The quantizer index (VP8 0…127, VP9 0…255) of the last decoded frame. */
+static inline vpx_codec_err_t loupe_vpxd_get_last_quantizer(vpx_codec_ctx_t *ctx, int *v) {
+    return vpx_codec_control_(ctx, VPXD_GET_LAST_QUANTIZER, v);
+}
 #endif

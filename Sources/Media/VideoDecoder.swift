@@ -11,6 +11,12 @@ public final class VideoDecoder {
     private let threads: Int
     private var isOpen = true
 
+    /// The quantizer index of the last frame decoded (VP8 0…127, VP9 0…255; libvpx's
+    /// `VPXD_GET_LAST_QUANTIZER`), nil before the first frame and after a decode error. It says
+    /// how coarsely the publisher's encoder quantized the picture: what a restoration network
+    /// conditioned on it needs to know.
+    public private(set) var lastQuantizer: Int?
+
     public init(codec: VideoCodec, threads: Int = 1) throws(VideoCodecError) {
         self.codec = codec
         self.threads = min(max(1, threads), 16)
@@ -57,6 +63,7 @@ public final class VideoDecoder {
     /// that is not shown), each stamped with `timestamp`.
     public func decode(_ bytes: [UInt8], timestamp: UInt32 = 0) throws(VideoCodecError) -> [I420Frame] {
         guard !bytes.isEmpty else { throw .emptyInput }
+        lastQuantizer = nil
         if !isOpen { reset() }
         guard isOpen else { throw .decodeFailed("decoder could not be re-initialised") }
         guard let size = UInt32(exactly: bytes.count) else { throw .decodeFailed("frame too large") }
@@ -75,6 +82,8 @@ public final class VideoDecoder {
                 throw .decodeFailed("VP8 frame corrupted")
             }
         }
+        var quantizer: Int32 = 0
+        if loupe_vpxd_get_last_quantizer(context, &quantizer) == VPX_CODEC_OK { lastQuantizer = Int(quantizer) }
         var frames: [I420Frame] = []
         var iterator: vpx_codec_iter_t? = nil
         while let image = vpx_codec_get_frame(context, &iterator) {

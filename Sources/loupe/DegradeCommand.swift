@@ -23,6 +23,10 @@ struct Degrade: ParsableCommand {
     @Option(help: "Target bitrate in kbit/s (1…100000).") var kbps: Int
     @Option(help: "Output frame rate (1…240); frames are dropped evenly when it is below the input's.")
     var fps: Int?
+    @Option(help: ArgumentHelp(
+        "Also write the decoder's quantizer index of every output frame (VP8 0…127, VP9 0…255), one per line, to this file.",
+        valueName: "path"))
+    var quantizers: String?
 
     func validate() throws {
         guard (2...16384).contains(width), (2...16384).contains(height) else {
@@ -58,6 +62,8 @@ struct Degrade: ParsableCommand {
         let writer: Y4MWriter
         do { writer = try Y4MWriter(path: output, header: header) } catch { throw CommandFailure.y4m(error, path: output) }
 
+        var quantizerLines: [String] = []
+        var lastQuantizer: Int?
         var quality = ClipQuality()
         var encodedBytes = 0
         var repeated = 0
@@ -82,7 +88,10 @@ struct Degrade: ParsableCommand {
             do {
                 for packet in try encoder.encode(small) {
                     encodedBytes += packet.bytes.count
-                    if let picture = try decoder.decode(packet).last { decoded = picture }
+                    if let picture = try decoder.decode(packet).last {
+                        decoded = picture
+                        lastQuantizer = decoder.lastQuantizer
+                    }
                 }
             } catch {
                 throw CommandFailure("frame \(index): \(CommandFailure.codec(error).description)")
@@ -96,10 +105,18 @@ struct Degrade: ParsableCommand {
                 throw CommandFailure("frame \(index): decoded \(sizeText(picture.width, picture.height)), expected \(sizeText(width, height))")
             }
             lastDecoded = picture
+            quantizerLines.append(lastQuantizer.map(String.init) ?? "-")
             quality.add(picture, reference: small, computeSSIM: false)
             do { try writer.write(picture) } catch { throw CommandFailure.y4m(error, path: output) }
         }
         do { try writer.close() } catch { throw CommandFailure.y4m(error, path: output) }
+        if let quantizers {
+            do {
+                try (quantizerLines.joined(separator: "\n") + "\n").write(toFile: quantizers, atomically: true, encoding: .utf8)
+            } catch {
+                throw CommandFailure("\(quantizers): \(error.localizedDescription)")
+            }
+        }
         guard let psnr = quality.psnr else { throw CommandFailure("\(input): no frames") }
         let seconds = Double(quality.frames) / outputRate.value
         let achieved = Double(encodedBytes) * 8 / seconds / 1000

@@ -143,6 +143,32 @@ struct VideoCodecTests {
         #expect(pictures.map(\.width) == [800])
     }
 
+    @Test(arguments: [(VideoCodec.vp8, 127), (.vp9, 255)])
+    func decoderReportsTheFramesQuantizer(codec: VideoCodec, maxIndex: Int) throws {
+        // The same scene at a starved and at a generous bitrate: the starved stream is quantized
+        // more coarsely, frame for frame, and every index is in the codec's range.
+        func quantizers(kbps: Int) throws -> [Int] {
+            let scene = SyntheticScene(width: 320, height: 180)
+            let encoder = try VideoEncoder(codec: codec, width: 320, height: 180, fps: 30, bitrateKbps: kbps)
+            let decoder = try VideoDecoder(codec: codec)
+            #expect(decoder.lastQuantizer == nil)
+            var result: [Int] = []
+            for index in 0..<20 {
+                for frame in try encoder.encode(scene.frame(index)) {
+                    _ = try decoder.decode(frame)
+                    result.append(try #require(decoder.lastQuantizer))
+                }
+            }
+            #expect(throws: VideoCodecError.self) { try decoder.decode([0x31, 0x00, 0x00, 0xFF, 0x12]) }
+            #expect(decoder.lastQuantizer == nil)
+            return result
+        }
+        let starved = try quantizers(kbps: 40), generous = try quantizers(kbps: 3000)
+        #expect((starved + generous).allSatisfy { (0...maxIndex).contains($0) })
+        let mean = { (q: [Int]) in Double(q.dropFirst(5).reduce(0, +)) / Double(q.count - 5) }
+        #expect(mean(starved) > mean(generous) + 20, "starved \(starved) generous \(generous)")
+    }
+
     @Test func forceKeyframe() throws {
         let scene = SyntheticScene(width: 160, height: 90)
         let encoder = try VideoEncoder(codec: .vp8, width: 160, height: 90, fps: 30, bitrateKbps: 200)

@@ -197,11 +197,31 @@ def test_degrade_then_restore_matches_numpy(clip: Path, tmp_path: Path):
 def test_degrade_drops_frames_to_a_lower_rate(clip: Path, tmp_path: Path):
     low = tmp_path / "low15.y4m"
     result = loupe("degrade", str(clip), str(low), "--width", "320", "--height", "180", "--codec", "vp9",
-                   "--kbps", "200", "--fps", "15")
+                   "--kbps", "200", "--fps", "15", "--quantizers", str(tmp_path / "low15.q"))
     assert result.returncode == 0, result.stderr
     params, frames = read_y4m(low)
     assert (params["W"], params["H"], params["F"]) == ("320", "180", "15:1")
     assert len(frames) == FRAMES // 2
+    # one VP9 quantizer index (0…255) per output frame
+    q = [int(t) for t in (tmp_path / "low15.q").read_text().split()]
+    assert len(q) == FRAMES // 2 and all(0 <= v <= 255 for v in q), q
+
+
+def test_degrade_quantizers_follow_the_bitrate(clip: Path, tmp_path: Path):
+    """--quantizers: the decoder's VP8 quantizer index (0…127) per frame, coarser when starved."""
+    mean = {}
+    for kbps in (100, 2000):
+        out, qf = tmp_path / f"{kbps}.y4m", tmp_path / f"{kbps}.q"
+        result = loupe("degrade", str(clip), str(out), "--width", "320", "--height", "180", "--codec", "vp8",
+                       "--kbps", str(kbps), "--quantizers", str(qf))
+        assert result.returncode == 0, result.stderr
+        q = [int(t) for t in qf.read_text().split()]
+        assert len(q) == FRAMES and all(0 <= v <= 127 for v in q), q
+        mean[kbps] = np.mean(q[5:])
+    assert mean[100] > mean[2000] + 10, mean
+    bad = loupe("degrade", str(clip), str(tmp_path / "o.y4m"), "--width", "320", "--height", "180",
+                "--codec", "vp8", "--kbps", "100", "--quantizers", str(tmp_path / "no-such-dir" / "q"))
+    assert bad.returncode != 0 and "no-such-dir" in bad.stderr, bad.stderr
 
 
 @pytest.mark.parametrize("name, header, message", [
