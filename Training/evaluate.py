@@ -30,7 +30,7 @@ import torch
 import torch.nn.functional as F
 
 from common import DATA, bicubic2x, find_loupe, read_safetensors, read_y4m, write_y4m
-from model import run_graph
+from model import normalized_quantizer, run_graph
 
 
 def mse(a: np.ndarray, b: np.ndarray) -> float:
@@ -56,22 +56,26 @@ class GraphModel:
         self.tensors = tensors
         self.scale = self.arch["scale"]
         self.names = [i["name"] for i in self.arch["inputs"]]
+        self.quantizer = "quantizer" in self.arch
         assert self.arch["skip"] == "bicubic" and self.scale in (1, 2)
 
     @torch.no_grad()
-    def run(self, lr_frames: np.ndarray) -> np.ndarray:
+    def run(self, lr_frames: np.ndarray, q: np.ndarray | None = None) -> np.ndarray:
+        """q: the frames' normalized quantizers (quantizer-conditioned networks)."""
         s = self.scale
+        qt = None if q is None else torch.from_numpy(np.asarray(q, np.float32))
         if self.names == ["lr"]:      # no state: several frames at once
             outs = []
             for i in range(0, len(lr_frames), 8):
                 lr = lr_frames[i:i + 8]
                 skip = torch.from_numpy(bicubic2x(lr) if s == 2 else lr).float()[:, None] / 255
-                y = (run_graph(self.arch, self.tensors, {"lr": torch.from_numpy(lr).float()[:, None] / 255}) + skip).clamp(0, 1)
+                y = (run_graph(self.arch, self.tensors, {"lr": torch.from_numpy(lr).float()[:, None] / 255},
+                               None if qt is None else qt[i:i + 8]) + skip).clamp(0, 1)
                 outs.append(torch.floor(y * 255 + 0.5).clamp(0, 255)[:, 0].byte().numpy())
             return np.concatenate(outs)
         outs = []
         prev_lr = prev_out = None
-        for lr in lr_frames:
+        for t, lr in enumerate(lr_frames):
             skip_u8 = bicubic2x(lr) if s == 2 else lr
             skip = torch.from_numpy(skip_u8).float()[None, None] / 255
             x = torch.from_numpy(lr).float()[None, None] / 255
@@ -81,7 +85,7 @@ class GraphModel:
             if "prev_out" in self.names:
                 po = skip if prev_out is None else prev_out
                 inputs["prev_out"] = F.pixel_unshuffle(po, s) if s > 1 else po
-            y = (run_graph(self.arch, self.tensors, inputs) + skip).clamp(0, 1)
+            y = (run_graph(self.arch, self.tensors, inputs, None if qt is None else qt[t:t + 1]) + skip).clamp(0, 1)
             o = torch.floor(y * 255 + 0.5).clamp(0, 255)
             prev_lr, prev_out = x, o / 255
             outs.append(o[0, 0].byte().numpy())
@@ -137,6 +141,10 @@ def main():
                     continue
                 lr, _ = read_y4m(d / p["lr"])
                 n = len(lr)
+                q = None
+                if gm.quantizer:   # the per-frame quantizer index make_data.py kept beside the clip
+                    qi = np.array([int(t) for t in (d / p["lr"]).with_suffix(".q").read_text().split()], np.float32)
+                    q = normalized_quantizer(qi[:n], p["codec"])
                 # the reference: the original at the model's output size (2×2 box steps down)
                 hr = hr_full[:n]
                 while hr.shape[2] > p["width"] * gm.scale:
@@ -156,13 +164,15 @@ def main():
                            "--tile-reuse" if a.tile_reuse else "--no-tile-reuse"]
                     if "--model" in restore_help:
                         cmd += ["--model", str(a.model)]
+                    if gm.quantizer:
+                        cmd += ["--quantizers", str((d / p["lr"]).with_suffix(".q")), "--codec", p["codec"]]
                     subprocess.run(cmd, check=True, capture_output=True)
                     res, _ = read_y4m(out_path)
                 elif gm.names == ["lr"]:
                     res = np.zeros_like(bic)
-                    res[sel] = gm.run(lr[sel])
+                    res[sel] = gm.run(lr[sel], None if q is None else q[sel])
                 else:
-                    res = gm.run(lr)
+                    res = gm.run(lr, q)
                 row = {"clip": clip["name"], "codec": p["codec"], "size": f"{p['width']}x{p['height']}",
                        "kbps": p["kbps"], "achieved_kbps": achieved_kbps(p["log"]),
                        "bicubic": db(mse(bic[sel], hr[sel])), "restored": db(mse(res[sel], hr[sel]))}

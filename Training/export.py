@@ -73,14 +73,19 @@ def parity(model: Restorer, arch: dict, tensors: dict, out: Path, seed: int = 12
         inputs["prev_out"] = torch.from_numpy(po / 255)
         fixture["input.prev_lr"] = pl / 255
         fixture["input.prev_out"] = po / 255
+    q = None
+    if model.quantizer:   # the normalized quantizer of the frame (a scalar)
+        q = np.array([g.uniform(0.1, 0.9)], np.float32)
+        fixture["input.quantizer"] = q
+        q = torch.from_numpy(q)
     with torch.no_grad():
-        g_out = run_graph(arch, tensors, inputs)
+        g_out = run_graph(arch, tensors, inputs, q)
         skip = model.skip(torch.from_numpy(lr))
         y = (g_out + skip).clamp(0, 1)
         # the training network itself must agree with the exported graph
         po_full = F.pixel_shuffle(inputs["prev_out"], s) if model.temporal and s > 1 else inputs.get("prev_out")
         ref, _ = model(torch.from_numpy(lr), torch.from_numpy(fixture["input.prev_lr"] * 255) if model.temporal else None,
-                       po_full, branches=True)
+                       po_full, branches=True, q=q)
         diff = (ref - y).abs().max().item()
         assert diff < 1e-4, f"training network and exported graph differ by {diff}"
     fixture["output"] = y.numpy()

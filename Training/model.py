@@ -18,9 +18,24 @@ Network (`Restorer`):
 """
 from __future__ import annotations
 
+import numpy as np
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
+
+# How a quantizer-conditioned network reads the decoder's quantizer index (docs/model-format.md):
+# q = clamp(slope · index + intercept, 0, 127) / 127 with the codec's line. VP8's is the identity
+# (it trained on VP8 only); VP9's is measured by quantizer_map.py on training clips (same decoded
+# PSNR), 84 pairs, RMS error 12 VP8 steps.
+# "default" (frames whose quantizer is unknown): the median over the training frames (VP8 106 of 127).
+QUANTIZER_SPEC = {"source": "decoder quantizer index", "range": 127.0,
+                  "codecs": {"vp8": [1.0, 0.0], "vp9": [0.8201, -87.91]}, "default": 0.8346}
+
+
+def normalized_quantizer(index, codec: str):
+    slope, intercept = QUANTIZER_SPEC["codecs"][codec]
+    return np.clip(np.asarray(index, np.float64) * slope + intercept, 0, QUANTIZER_SPEC["range"]) / QUANTIZER_SPEC["range"]
+
 
 SOBEL_X = torch.tensor([[1., 0., -1.], [2., 0., -2.], [1., 0., -1.]])
 SOBEL_Y = SOBEL_X.t().contiguous()
@@ -233,7 +248,7 @@ class Restorer(nn.Module):
         tensors, nodes = {}, []
         c, s = self.channels, self.scale
 
-        def conv(name, mod, inp, out, cin, cout):
+        def conv(name, mod, inp, out, cin, cout, layer=None):
             if isinstance(mod, RepConv3):
                 w, b = mod.merged()
                 k = 3
@@ -242,33 +257,40 @@ class Restorer(nn.Module):
                 k = w.shape[-1]
             tensors[f"{name}.weight"] = w.detach().cpu().numpy()
             tensors[f"{name}.bias"] = b.detach().cpu().numpy()
-            nodes.append({"op": "conv2d", "input": inp, "output": out, "weight": f"{name}.weight",
-                          "bias": f"{name}.bias", "kernel": k, "in_channels": cin, "out_channels": cout})
+            node = {"op": "conv2d", "input": inp, "output": out, "weight": f"{name}.weight",
+                    "bias": f"{name}.bias", "kernel": k, "in_channels": cin, "out_channels": cout}
+            if self.quantizer and layer is not None:
+                # bias + q·row 0 + q²·row 1, q the frame's normalized quantizer
+                tensors[f"{name}.bias_quantizer"] = self.qbias[layer].detach().cpu().numpy()
+                node["bias_quantizer"] = f"{name}.bias_quantizer"
+            nodes.append(node)
 
         inputs = [{"name": "lr", "channels": 1}]
         if self.temporal:
             inputs += [{"name": "prev_lr", "channels": 1}, {"name": "prev_out", "channels": s * s}]
             nodes.append({"op": "concat", "inputs": ["lr", "prev_lr"], "output": "x"})
-            conv("head", self.head, "x", "h0c", 2, c)
+            conv("head", self.head, "x", "h0c", 2, c, 0)
             conv("prev", self.prev, "prev_out", "h0p", s * s, c)
             nodes.append({"op": "add", "inputs": ["h0c", "h0p"], "output": "h0"})
         else:
-            conv("head", self.head, "lr", "h0", 1, c)
+            conv("head", self.head, "lr", "h0", 1, c, 0)
         tensors["head.alpha"] = self.head_act.weight.detach().cpu().numpy()
         nodes.append({"op": "prelu", "input": "h0", "output": "a0", "weight": "head.alpha"})
         cur = "a0"
         for i, (blk, act) in enumerate(zip(self.body, self.acts)):
-            conv(f"body{i}", blk, cur, f"h{i + 1}", c, c)
+            conv(f"body{i}", blk, cur, f"h{i + 1}", c, c, 1 + i)
             tensors[f"body{i}.alpha"] = act.weight.detach().cpu().numpy()
             nodes.append({"op": "prelu", "input": f"h{i + 1}", "output": f"a{i + 1}", "weight": f"body{i}.alpha"})
             cur = f"a{i + 1}"
-        conv("tail", self.tail, cur, "t", c, s * s)
+        conv("tail", self.tail, cur, "t", c, s * s, 1 + self.blocks)
         out = "t"
         if s > 1:
             nodes.append({"op": "pixel_shuffle", "input": "t", "output": "out", "factor": s})
             out = "out"
         arch = {"scale": s, "planes": "y", "skip": "bicubic", "receptive_field": self.receptive_field(),
                 "inputs": inputs, "nodes": nodes, "output": out}
+        if self.quantizer:
+            arch["quantizer"] = QUANTIZER_SPEC
         return arch, tensors
 
     def config(self) -> dict:
@@ -276,16 +298,23 @@ class Restorer(nn.Module):
                 "shared_slopes": self.shared_slopes, "quantizer": self.quantizer}
 
 
-def run_graph(arch: dict, tensors: dict, inputs: dict[str, torch.Tensor]) -> torch.Tensor:
+def run_graph(arch: dict, tensors: dict, inputs: dict[str, torch.Tensor], q: torch.Tensor | None = None) -> torch.Tensor:
     """A reference interpreter of the exported graph (what the Swift side implements): returns the
-    graph output (before skip). Used by export.py for the parity fixture and by the tests."""
+    graph output (before skip). q: [B] the frames' normalized quantizers (networks with
+    "quantizer" in their architecture). Used by export.py for the parity fixture and by the tests."""
     vals = dict(inputs)
     T = lambda n: torch.from_numpy(tensors[n])
+    if "quantizer" in arch and q is None:
+        raise ValueError("this network is conditioned on the quantizer: pass q")
     for n in arch["nodes"]:
         op = n["op"]
         if op == "conv2d":
             b = T(n["bias"]) if n.get("bias") else None
             y = F.conv2d(vals[n["input"]], T(n["weight"]), b, padding=n["kernel"] // 2)
+            if n.get("bias_quantizer"):
+                uv = T(n["bias_quantizer"])
+                qq = q.reshape(-1, 1).to(y.dtype)
+                y = y + (qq * uv[0] + qq * qq * uv[1])[:, :, None, None]
             if n.get("activation") == "relu":
                 y = F.relu(y)
         elif op == "prelu":

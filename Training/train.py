@@ -22,13 +22,13 @@ import torch
 import torch.nn.functional as F
 
 from common import DATA, bicubic2x, psnr, read_y4m
-from model import Restorer
+from model import Restorer, normalized_quantizer
 
 # the gain loss's floor on a patch's MSE ([0,1] units; ≈ 1 grey level RMS): flat patches, where
 # bicubic is already exact, neither divide by zero nor dominate the batch
 GAIN_EPS = 1.5e-5
 VAL_CLIPS = {"video-vtest-50", "doc-3", "photo-chelsea-soft"}   # kept out of the gradient steps
-VP8_MAX_Q = 127.0   # a quantizer-conditioned network sees q = VP8 quantizer index / 127
+# a quantizer-conditioned network sees q = normalized_quantizer(VP8 quantizer index) (model.py)
 
 
 def read_q(y4m: Path, n: int) -> np.ndarray:
@@ -38,7 +38,7 @@ def read_q(y4m: Path, n: int) -> np.ndarray:
     if not f.exists():
         return np.full(n, np.nan, np.float32)
     q = np.array([float(t) if t != "-" else np.nan for t in f.read_text().split()], np.float32)
-    return (q[:n] / VP8_MAX_Q).astype(np.float32)
+    return normalized_quantizer(q[:n], "vp8").astype(np.float32)
 
 
 class Clips:

@@ -38,6 +38,10 @@ public final class CompiledNetwork {
     var outputMemory: DNNLMemory?
     /// Weights, biases and other memories that steps point into.
     var retained: [AnyObject] = []
+    /// The bias each quantizer-conditioned convolution's step reads, rewritten by `setQuantizer`.
+    var conditionedBiases: [(parameters: ConvolutionParameters, target: UnsafeMutablePointer<Float>)] = []
+    /// The normalized quantizer the conditioned biases were last set for (0 after compiling).
+    public private(set) var quantizer: Float = 0
 
     /// Compiles `graph` for inputs of `width × height` running on `threads` threads.
     public init(graph: ModelGraph, width: Int, height: Int, threads: Int = 1,
@@ -98,6 +102,19 @@ public final class CompiledNetwork {
                                    count: outputWidth * outputHeight)
     }
 
+    /// Sets the normalized quantizer (0…1, `ModelGraph.quantizer`) of the frames the next runs
+    /// restore: rewrites the bias of every conditioned convolution (a few hundred floats, no
+    /// recompilation). No effect on a graph that is not conditioned.
+    public func setQuantizer(_ q: Float) {
+        let q = q.isFinite ? min(max(q, 0), 1) : 0
+        guard q != quantizer else { return }
+        quantizer = q
+        for (parameters, target) in conditionedBiases {
+            let bias = parameters.bias(quantizer: q)
+            target.update(from: bias, count: bias.count)
+        }
+    }
+
     /// Runs the network on the current contents of the input buffers.
     public func execute() throws(InferenceError) {
         OpenMPThreads.set(threads)
@@ -136,6 +153,23 @@ public final class CompiledNetwork {
         try execute()
         return FeatureMap(channels: 1, height: outputHeight, width: outputWidth, values: Array(output))
             ?? FeatureMap(channels: 1, height: outputHeight, width: outputWidth)
+    }
+}
+
+/// A float buffer a step reads by pointer and `CompiledNetwork.setQuantizer` may rewrite.
+final class FloatStorage {
+    let pointer: UnsafeMutablePointer<Float>
+    let count: Int
+
+    init(_ values: [Float]) {
+        count = values.count
+        pointer = UnsafeMutablePointer<Float>.allocate(capacity: max(count, 1))
+        pointer.initialize(from: values, count: count)
+    }
+
+    deinit {
+        pointer.deinitialize(count: count)
+        pointer.deallocate()
     }
 }
 

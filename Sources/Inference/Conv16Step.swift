@@ -19,7 +19,7 @@ struct Conv16Step {
     /// Weights packed by `loupe_conv16_pack`, the bias (zeros when the node has none) and the
     /// activation's slopes per output channel (nil: none; zeros: ReLU).
     let packed: [Float]
-    let bias: [Float]
+    let bias: FloatStorage
     let slopes: [Float]?
     /// OpenMP threads its rows are split over (the network's thread count).
     let threads: Int
@@ -47,23 +47,21 @@ struct Conv16Step {
             }
         }
         self.packed = packed
-        bias = p.bias ?? [Float](repeating: 0, count: 16)
+        bias = FloatStorage(p.bias(quantizer: 0))
         self.slopes = p.relu ? [Float](repeating: 0, count: 16) : slopes
     }
 
     /// Runs on the calling thread, or with `threads` > 1 on that many OpenMP threads.
     func run() {
         packed.withUnsafeBufferPointer { packed in
-            bias.withUnsafeBufferPointer { bias in
-                if let slopes {
-                    slopes.withUnsafeBufferPointer { slopes in
-                        loupe_conv16_run(source, Int32(inChannels), Int32(inputBlock), Int32(height), Int32(width),
-                                         packed.baseAddress, bias.baseAddress, slopes.baseAddress, destination, Int32(threads))
-                    }
-                } else {
+            if let slopes {
+                slopes.withUnsafeBufferPointer { slopes in
                     loupe_conv16_run(source, Int32(inChannels), Int32(inputBlock), Int32(height), Int32(width),
-                                     packed.baseAddress, bias.baseAddress, nil, destination, Int32(threads))
+                                     packed.baseAddress, bias.pointer, slopes.baseAddress, destination, Int32(threads))
                 }
+            } else {
+                loupe_conv16_run(source, Int32(inChannels), Int32(inputBlock), Int32(height), Int32(width),
+                                 packed.baseAddress, bias.pointer, nil, destination, Int32(threads))
             }
         }
     }

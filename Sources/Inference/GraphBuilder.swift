@@ -50,8 +50,14 @@ struct GraphBuilder {
                 guard activation == "relu" else { throw .unknownActivation(reference, activation) }
                 relu = true
             }
+            var biasQuantizer: [Float]?
+            if let name = node.biasQuantizer {
+                biasQuantizer = try tensor(name, shape: [2, outChannels], reference)
+                if bias == nil { bias = [Float](repeating: 0, count: outChannels) }
+            }
             operation = .conv2d(ConvolutionParameters(kernel: kernel, inChannels: inChannels, outChannels: outChannels,
-                                                      weights: weights, bias: bias, relu: relu))
+                                                      weights: weights, bias: bias, relu: relu,
+                                                      biasQuantizer: biasQuantizer))
             inputs = [input]
             channels = outChannels
             valueScale = values[input].scale

@@ -26,11 +26,15 @@ public struct ModelArchitecture: Codable, Sendable, Hashable {
         public var outChannels: Int?
         public var activation: String?
         public var factor: Int?
+        /// conv2d: a `[2, out_channels]` tensor moving the bias with the frame's quantizer q:
+        /// bias + q · row 0 + q² · row 1 (needs the architecture's `quantizer`).
+        public var biasQuantizer: String?
 
         enum CodingKeys: String, CodingKey {
             case op, input, inputs, output, weight, bias, kernel, activation, factor
             case inChannels = "in_channels"
             case outChannels = "out_channels"
+            case biasQuantizer = "bias_quantizer"
         }
 
         public init(op: String, input: String? = nil, inputs: [String]? = nil, output: String,
@@ -58,6 +62,30 @@ public struct ModelArchitecture: Codable, Sendable, Hashable {
         }
     }
 
+    /// How a quantizer-conditioned network reads a frame's codec quantizer index: q =
+    /// clamp(slope · index + intercept, 0, range) / range, with the codec's `[slope, intercept]`.
+    public struct Quantizer: Codable, Sendable, Hashable {
+        public var source: String?
+        public var range: Double
+        /// Codec name (`vp8`, `vp9`) → `[slope, intercept]`.
+        public var codecs: [String: [Double]]
+        /// The normalized quantizer (0…1) for frames whose quantizer is unknown (e.g. a Y4M
+        /// file without its `.q`): the median of the training data.
+        public var fallback: Double
+
+        enum CodingKeys: String, CodingKey {
+            case source, range, codecs
+            case fallback = "default"
+        }
+
+        public init(source: String? = nil, range: Double, codecs: [String: [Double]], fallback: Double) {
+            self.source = source
+            self.range = range
+            self.codecs = codecs
+            self.fallback = fallback
+        }
+    }
+
     /// Output size = input size × scale.
     public var scale: Int
     /// `"y"`: luma in, luma out.
@@ -70,9 +98,11 @@ public struct ModelArchitecture: Codable, Sendable, Hashable {
     public var nodes: [Node]
     /// The name of the value the graph produces.
     public var output: String
+    /// Present when convolutions are conditioned on the frame's quantizer (`bias_quantizer`).
+    public var quantizer: Quantizer?
 
     enum CodingKeys: String, CodingKey {
-        case scale, planes, skip, inputs, nodes, output
+        case scale, planes, skip, inputs, nodes, output, quantizer
         case receptiveField = "receptive_field"
     }
 

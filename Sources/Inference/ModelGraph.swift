@@ -39,9 +39,39 @@ public struct ConvolutionParameters: Sendable, Hashable {
     public let outChannels: Int
     /// `[out, in, kernel, kernel]`, row-major.
     public let weights: [Float]
-    /// `[out]`, or nil for none.
+    /// `[out]`, or nil for none (zeros when `biasQuantizer` is set).
     public let bias: [Float]?
     public let relu: Bool
+    /// `[2, out]`: the bias in effect for a frame with normalized quantizer q is
+    /// `bias + q · row 0 + q² · row 1`; nil for a convolution that does not depend on it.
+    public var biasQuantizer: [Float]? = nil
+
+    /// The bias for a frame with normalized quantizer `q` (zeros when there is none).
+    public func bias(quantizer q: Float) -> [Float] {
+        var result = bias ?? [Float](repeating: 0, count: outChannels)
+        if let shift = biasQuantizer {
+            for o in 0..<outChannels { result[o] += q * shift[o] + q * q * shift[outChannels + o] }
+        }
+        return result
+    }
+}
+
+/// How a quantizer-conditioned graph reads a frame's codec quantizer index (the architecture's
+/// `quantizer`, checked): q = clamp(slope · index + intercept, 0, range) / range.
+public struct QuantizerMapping: Sendable, Hashable {
+    public let range: Double
+    /// Codec name → (slope, intercept).
+    public let codecs: [String: [Double]]
+    /// The normalized quantizer for frames whose quantizer is unknown.
+    public let fallback: Float
+
+    /// The normalized quantizer (0…1) of a frame `codec` coded at quantizer `index`, or nil for a
+    /// codec the model has no mapping for.
+    public func normalized(index: Int, codec: String) -> Float? {
+        guard let line = codecs[codec] else { return nil }
+        let value = min(max(line[0] * Double(index) + line[1], 0), range)
+        return Float(value / range)
+    }
 }
 
 /// One operation of a validated graph.
@@ -104,6 +134,8 @@ public struct ModelGraph: Sendable, Hashable {
     public let requiredReceptiveField: Int
     /// Input width and height must be multiples of this (`pixel_unshuffle` factors).
     public let alignment: Int
+    /// Set when convolutions depend on the frame's codec quantizer (`CompiledNetwork.setQuantizer`).
+    public let quantizer: QuantizerMapping?
 
     public static let maximumNodes = 1024
     public static let maximumChannels = 4096
@@ -168,6 +200,22 @@ public struct ModelGraph: Sendable, Hashable {
         requiredReceptiveField = required
         receptiveField = architecture.receptiveField
         alignment = builder.alignment
+        let conditioned = nodes.contains { node in
+            if case .conv2d(let p) = node.operation { return p.biasQuantizer != nil }
+            return false
+        }
+        if let spec = architecture.quantizer {
+            guard spec.range.isFinite, spec.range > 0, !spec.codecs.isEmpty,
+                  spec.codecs.values.allSatisfy({ $0.count == 2 && $0.allSatisfy(\.isFinite) }),
+                  (0...1).contains(spec.fallback) else {
+                throw .invalidQuantizer("needs range > 0, per codec [slope, intercept], and a default in 0…1")
+            }
+            guard conditioned else { throw .invalidQuantizer("no convolution has a bias_quantizer") }
+            quantizer = QuantizerMapping(range: spec.range, codecs: spec.codecs, fallback: Float(spec.fallback))
+        } else {
+            guard !conditioned else { throw .invalidQuantizer("bias_quantizer tensors without the architecture's quantizer") }
+            quantizer = nil
+        }
     }
 
     /// Multiply-accumulates of one run on an input of `width × height` (convolutions only).

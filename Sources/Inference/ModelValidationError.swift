@@ -50,6 +50,8 @@ public enum ModelValidationError: Error, Sendable, Hashable, CustomStringConvert
     case undefinedOutput(String)
     /// The output value is not `[1, 1, h·scale, w·scale]`.
     case finalShape(channels: Int, numerator: Int, denominator: Int, scale: Int)
+    /// The architecture's `quantizer` and the convolutions' `bias_quantizer` do not fit together.
+    case invalidQuantizer(String)
 
     public var description: String {
         switch self {
@@ -85,6 +87,7 @@ public enum ModelValidationError: Error, Sendable, Hashable, CustomStringConvert
         case .undefinedOutput(let name): "output \"\(name)\" is not defined by any node"
         case .finalShape(let channels, let numerator, let denominator, let scale):
             "output has \(channels) channels at \(numerator)/\(denominator) × the input size, needs 1 channel at ×\(scale)"
+        case .invalidQuantizer(let why): "quantizer: \(why)"
         }
     }
 }

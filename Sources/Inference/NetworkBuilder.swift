@@ -217,10 +217,13 @@ extension CompiledNetwork {
         let destination = try store(output, desc: pd.md(dnnl_query_dst_md))
         var args = [arg(DNNL_ARG_SRC, source), arg(DNNL_ARG_WEIGHTS, weightMemory), arg(DNNL_ARG_DST, destination)]
         retained.append(weightMemory)
-        if let values = p.bias {
-            let biasMemory = try constant(values, dims: [p.outChannels], plainTag: dnnl_x, as: nil)
+        if p.bias != nil {
+            let biasMemory = try constant(p.bias(quantizer: quantizer), dims: [p.outChannels], plainTag: dnnl_x, as: nil)
             args.append(arg(DNNL_ARG_BIAS, biasMemory))
             retained.append(biasMemory)
+            if p.biasQuantizer != nil {
+                conditionedBiases.append((p, biasMemory.buffer.assumingMemoryBound(to: Float.self)))
+            }
         }
         for (index, op) in post.enumerated() {
             let base = DNNL_ARG_ATTR_MULTIPLE_POST_OP_BASE * Int32(index + 1)
@@ -260,10 +263,12 @@ extension CompiledNetwork {
         let size = dims(value: output)
         let shuffle = p.outChannels == 4 ? shuffled : nil
         let destination = try store(shuffle ?? output, desc: plainDesc(value: shuffle ?? output))
-        steps.append(.smallConvolution(SmallConvolutionStep(
+        let step = SmallConvolutionStep(
             p, source: UnsafePointer(source.buffer.assumingMemoryBound(to: Float.self)),
             destination: destination.buffer.assumingMemoryBound(to: Float.self), height: size[2], width: size[3],
-            shuffled: shuffle != nil, threads: threads)))
+            shuffled: shuffle != nil, threads: threads)
+        if p.biasQuantizer != nil { conditionedBiases.append((p, step.bias.pointer)) }
+        steps.append(.smallConvolution(step))
         implementations.append("conv \(p.inChannels)→\(p.outChannels) k\(p.kernel) loupe small_conv:avx2"
                                + (shuffle != nil ? " + pixel_shuffle" : ""))
         return shuffle != nil
@@ -296,10 +301,12 @@ extension CompiledNetwork {
         }
         let size = dims(value: output)
         let destination = try store(output, desc: DNNLDesc.make(size, tag: dnnl_aBcd8b))
-        steps.append(.conv16(Conv16Step(
+        let step = Conv16Step(
             p, inputBlock: inputBlock, slopes: slopes, source: UnsafePointer(source.buffer.assumingMemoryBound(to: Float.self)),
             destination: destination.buffer.assumingMemoryBound(to: Float.self), height: size[2], width: size[3],
-            threads: threads)))
+            threads: threads)
+        if p.biasQuantizer != nil { conditionedBiases.append((p, step.bias.pointer)) }
+        steps.append(.conv16(step))
         implementations.append("conv \(p.inChannels)→16 k3\(p.relu ? "+relu" : fusedName) loupe conv16:avx2")
         return (fusedCount, destination)
     }

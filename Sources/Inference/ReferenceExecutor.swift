@@ -6,8 +6,9 @@ public struct ReferenceExecutor: Sendable {
 
     public init(graph: ModelGraph) { self.graph = graph }
 
-    /// The graph's output for `inputs` (one per graph input, all at the same size).
-    public func run(_ inputs: [FeatureMap]) throws(InferenceError) -> FeatureMap {
+    /// The graph's output for `inputs` (one per graph input, all at the same size), for frames
+    /// of normalized codec quantizer `quantizer` (conditioned graphs only; `ModelGraph.quantizer`).
+    public func run(_ inputs: [FeatureMap], quantizer: Float = 0) throws(InferenceError) -> FeatureMap {
         guard inputs.count == graph.inputs.count, let first = inputs.first else {
             throw .inputMismatch("\(inputs.count) inputs given, the graph has \(graph.inputs.count)")
         }
@@ -28,7 +29,7 @@ public struct ReferenceExecutor: Sendable {
             }
             let result: FeatureMap
             switch node.operation {
-            case .conv2d(let p): result = ReferenceExecutor.convolution(x, p)
+            case .conv2d(let p): result = ReferenceExecutor.convolution(x, p, quantizer: quantizer)
             case .relu: result = ReferenceExecutor.map(x) { _, v in max(v, 0) }
             case .prelu(let slopes): result = ReferenceExecutor.map(x) { c, v in v > 0 ? v : v * slopes[c] }
             case .add:
@@ -59,11 +60,12 @@ public struct ReferenceExecutor: Sendable {
     }
 
     /// Cross-correlation (PyTorch's conv2d), stride 1, zero padding kernel / 2, then bias and ReLU.
-    static func convolution(_ x: FeatureMap, _ p: ConvolutionParameters) -> FeatureMap {
+    static func convolution(_ x: FeatureMap, _ p: ConvolutionParameters, quantizer: Float = 0) -> FeatureMap {
         var y = FeatureMap(channels: p.outChannels, height: x.height, width: x.width)
         let k = p.kernel, pad = k / 2
+        let biases = p.bias(quantizer: quantizer)
         for o in 0..<p.outChannels {
-            let bias = p.bias?[o] ?? 0
+            let bias = biases[o]
             for row in 0..<x.height {
                 for col in 0..<x.width {
                     var sum: Double = Double(bias)

@@ -16,7 +16,7 @@ struct SmallConvolutionStep {
     let width: Int
     /// Weights packed by `loupe_small_conv_pack`, and the bias (zeros when the node has none).
     let packed: [Float]
-    let bias: [Float]
+    let bias: FloatStorage
     /// Writes the ×2 pixel shuffle of the 4 output channels (one plane twice the size).
     let shuffled: Bool
     /// OpenMP threads its rows are split over (the network's thread count).
@@ -55,17 +55,15 @@ struct SmallConvolutionStep {
             }
         }
         self.packed = packed
-        bias = p.bias ?? [Float](repeating: 0, count: p.outChannels)
+        bias = FloatStorage(p.bias(quantizer: 0))
     }
 
     /// Runs on the calling thread, or with `threads` > 1 on that many OpenMP threads (the
     /// calling thread's `omp_set_num_threads` is not needed: the count is passed explicitly).
     func run() {
         packed.withUnsafeBufferPointer { packed in
-            bias.withUnsafeBufferPointer { bias in
-                loupe_small_conv_run(source, Int32(inChannels), Int32(height), Int32(width), packed.baseAddress,
-                                     bias.baseAddress, Int32(outChannels), destination, shuffled ? 1 : 0, Int32(threads))
-            }
+            loupe_small_conv_run(source, Int32(inChannels), Int32(height), Int32(width), packed.baseAddress,
+                                 bias.pointer, Int32(outChannels), destination, shuffled ? 1 : 0, Int32(threads))
         }
     }
 }

@@ -14,6 +14,10 @@ public struct I420Frame: Sendable, Hashable {
     public let strideV: Int
     /// Presentation time of the frame in 90 kHz RTP units (RFC 3551 §4.5 video clock).
     public var timestamp: UInt32
+    /// How coarsely the codec quantized this picture, when it was decoded from a bitstream
+    /// (`VideoDecoder` sets it; nil for pictures from elsewhere). A restoration network
+    /// conditioned on the quantizer reads it.
+    public var codecQuantizer: CodecQuantizer?
 
     /// Chroma plane width and height: luma size rounded up, halved.
     public var chromaWidth: Int { (width + 1) / 2 }
@@ -83,5 +87,17 @@ public struct I420Frame: Sendable, Hashable {
         for r in 0..<rows {
             dst[(r * dstStride)..<(r * dstStride + width)] = src[(r * stride)..<(r * stride + width)]
         }
+    }
+}
+
+/// A decoded picture's quantizer: the codec and its quantizer index (libvpx
+/// `VPXD_GET_LAST_QUANTIZER`: VP8 0…127, VP9 0…255).
+public struct CodecQuantizer: Sendable, Hashable {
+    public var codec: VideoCodec
+    public var index: Int
+
+    public init(codec: VideoCodec, index: Int) {
+        self.codec = codec
+        self.index = index
     }
 }

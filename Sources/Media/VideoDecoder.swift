@@ -87,7 +87,9 @@ public final class VideoDecoder {
         var frames: [I420Frame] = []
         var iterator: vpx_codec_iter_t? = nil
         while let image = vpx_codec_get_frame(context, &iterator) {
-            frames.append(try VideoDecoder.copy(image.pointee, timestamp: timestamp))
+            var frame = try VideoDecoder.copy(image.pointee, timestamp: timestamp)
+            frame.codecQuantizer = lastQuantizer.map { CodecQuantizer(codec: codec, index: $0) }
+            frames.append(frame)
         }
         return frames
     }

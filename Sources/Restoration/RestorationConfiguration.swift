@@ -76,6 +76,10 @@ public struct RestorationCounters: Sendable, Hashable {
     public var framesBicubicOnly = 0
     /// Multiply-accumulates spent by the network.
     public var multiplyAccumulates = 0
+    /// Frames a quantizer-conditioned network restored without knowing their codec quantizer
+    /// (not decoded by the node, or a codec the model has no mapping for): it used the model's
+    /// default.
+    public var framesWithoutQuantizer = 0
 
     public init() {}
 
@@ -89,6 +93,7 @@ public struct RestorationCounters: Sendable, Hashable {
         sum.framesOverBudget += b.framesOverBudget
         sum.framesBicubicOnly += b.framesBicubicOnly
         sum.multiplyAccumulates += b.multiplyAccumulates
+        sum.framesWithoutQuantizer += b.framesWithoutQuantizer
         return sum
     }
 }

@@ -196,9 +196,18 @@ public final class RestorationProcessor: FrameProcessor {
         var luma = enlarged.y
         if let restoration {
             let skip = skipPlane(frame, bicubic: enlarged)
+            var quantizer: Float = 0
+            if let mapping = model.graph.quantizer {
+                if let coded = frame.codecQuantizer, let q = mapping.normalized(index: coded.index, codec: coded.codec.rawValue) {
+                    quantizer = q
+                } else {
+                    quantizer = mapping.fallback
+                    counters.framesWithoutQuantizer = 1
+                }
+            }
             do {
                 let outcome = try restoration.update(luma: frame.y, stride: frame.strideY, skip: skip, start: start, clock: clock,
-                                                     budget: budget)
+                                                     budget: budget, quantizer: quantizer)
                 luma = OutputComposition.luma(residual: restoration.residual, skip: skip)
                 for index in outcome.fallenBack {
                     OutputComposition.copyCore(restoration.layout.tiles[index].core, scale: scale,

@@ -63,8 +63,12 @@ public final class TiledRestoration {
     /// processing began on `clock`; the budget (`budget`, or nil: `configuration.frameBudget`)
     /// counts from there.
     public func update(luma: [UInt8], stride: Int, skip: [UInt8], start: Instant?,
-                       clock: (@Sendable () -> Instant)?, budget: Duration? = nil) throws(InferenceError) -> FrameOutcome {
+                       clock: (@Sendable () -> Instant)?, budget: Duration? = nil,
+                       quantizer: Float = 0) throws(InferenceError) -> FrameOutcome {
         let width = layout.width, height = layout.height, s = graph.scale
+        // Tiles computed now use this frame's quantizer; tiles reused keep the one of their frame.
+        tileNetwork.setQuantizer(quantizer)
+        fullNetwork?.setQuantizer(quantizer)
         guard stride >= width, luma.count >= stride * (height - 1) + width, skip.count >= width * s * height * s else {
             throw .inputMismatch("luma or skip plane too small for \(width)x\(height)")
         }

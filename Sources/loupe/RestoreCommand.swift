@@ -35,16 +35,42 @@ struct Restore: ParsableCommand {
     @Option(help: "Model: tile height in input pixels.") var tileHeight = 64
     @Option(help: "Reference video to score OUT against (same size and frame count as OUT).")
     var reference: String?
+    @Option(help: ArgumentHelp(
+        "Model: the codec quantizer index of every input frame, one per line (`loupe degrade --quantizers`), for networks conditioned on it.",
+        valueName: "path"))
+    var quantizers: String?
+    @Option(help: "Codec the --quantizers indexes belong to: vp8 or vp9.") var codec: Degrade.Codec = .vp8
 
     func validate() throws {
         guard (1...8).contains(scale) else { throw ValidationError("--scale must be in 1…8 (got \(scale))") }
         guard (1...64).contains(threads) else { throw ValidationError("--threads must be in 1…64 (got \(threads))") }
         guard tileWidth >= 0, tileHeight > 0 else { throw ValidationError("--tile-width must be ≥ 0 and --tile-height > 0") }
         if model != nil && method != .model { throw ValidationError("--model needs --method model") }
+        if quantizers != nil && method != .model { throw ValidationError("--quantizers needs --method model") }
+    }
+
+    /// The per-frame quantizer indexes of --quantizers ("-": unknown).
+    private func readQuantizers() throws -> [Int?]? {
+        guard let quantizers else { return nil }
+        let text: String
+        do { text = try String(contentsOfFile: quantizers, encoding: .utf8) } catch {
+            throw CommandFailure("\(quantizers): \(error.localizedDescription)")
+        }
+        var values: [Int?] = []
+        for (line, token) in text.split(whereSeparator: \.isWhitespace).enumerated() {
+            if token == "-" { values.append(nil); continue }
+            guard let index = Int(token), (0...255).contains(index) else {
+                throw CommandFailure("\(quantizers): entry \(line + 1) \"\(token)\" is not a quantizer index (0…255 or -)")
+            }
+            values.append(index)
+        }
+        return values
     }
 
     func run() throws {
         let processor = method == .model ? try makeProcessor() : nil
+        let frameQuantizers = try readQuantizers()
+        let quantizerCodec: VideoCodec = codec == .vp8 ? .vp8 : .vp9
         let upscaler: BicubicUpscaler
         do { upscaler = try BicubicUpscaler(factor: scale) } catch { throw CommandFailure(error.description) }
         let reader: Y4MReader
@@ -77,6 +103,15 @@ struct Restore: ParsableCommand {
                 while batch.count < threads, let frame = try reader.nextFrame() { batch.append(frame) }
             } catch {
                 throw CommandFailure.y4m(error, path: input)
+            }
+            if let frameQuantizers, let quantizers {
+                let first = reader.framesRead - batch.count
+                guard first + batch.count <= frameQuantizers.count else {
+                    throw CommandFailure("\(quantizers) has \(frameQuantizers.count) entries, \(input) has more frames")
+                }
+                for i in batch.indices {
+                    batch[i].codecQuantizer = frameQuantizers[first + i].map { CodecQuantizer(codec: quantizerCodec, index: $0) }
+                }
             }
             if let referenceReader, let reference {
                 do {
@@ -120,6 +155,10 @@ struct Restore: ParsableCommand {
             print("tiles: \(counters.tilesComputed) computed, \(counters.tilesReused) reused, "
                   + "\(counters.tilesFallenBack) fallen back; \(counters.fullFrameRuns) full-frame runs; "
                   + String(format: "%.2f GMAC", Double(counters.multiplyAccumulates) / 1e9))
+            if counters.framesWithoutQuantizer > 0, let fallback = processor?.model.graph.quantizer?.fallback {
+                print("quantizer: \(counters.framesWithoutQuantizer) frames without one used the model's default "
+                      + String(format: "%.2f", fallback) + " (pass --quantizers)")
+            }
         }
         if let reference {
             if let psnr = quality.psnr {

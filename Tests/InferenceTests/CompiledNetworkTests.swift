@@ -186,6 +186,40 @@ struct CompiledNetworkTests {
         }
     }
 
+    /// A network conditioned on the frame's quantizer: `setQuantizer` rewrites the biases of the
+    /// conv16 kernel's, the small kernel's and oneDNN's convolutions alike (one without a bias of
+    /// its own), back and forth, and the output follows the reference at each quantizer.
+    @Test func quantizerConditionedBiasesFollowSetQuantizer() throws {
+        var s = GraphSketch(scale: 2, seed: 21)
+        let a = s.prelu(s.conv("lr", 1, 16), 16)
+        let b = s.prelu(s.conv(a, 16, 16, bias: false), 16)
+        let c = s.conv(b, 16, 8, kernel: 1)   // oneDNN: a 1×1 convolution
+        let out = s.finish(c, 8)
+        s.conditionOnQuantizer()
+        let model = try s.model(output: out)
+        #expect(model.graph.quantizer?.fallback == 0.5)
+        var random = SeededRandom(seed: 5)
+        let inputs = [random.map(channels: 1, height: 9, width: 14)]
+        for (threads, projectKernels) in [(1, true), (2, true), (1, false)] {
+            let network = try CompiledNetwork(graph: model.graph, width: 14, height: 9, threads: threads,
+                                              projectKernels: projectKernels)
+            #expect(network.quantizer == 0)
+            var outputs: [Float: FeatureMap] = [:]
+            for q: Float in [0, 0.7, 0.2, 0.2, 1, 0] {
+                network.setQuantizer(q)
+                let fast = try network.run(inputs)
+                let slow = try ReferenceExecutor(graph: model.graph).run(inputs, quantizer: q)
+                #expect(fast.maximumDifference(to: slow) < Self.tolerance, "q \(q), \(threads) threads, \(projectKernels)")
+                if let earlier = outputs[q] { #expect(earlier.maximumDifference(to: fast) == 0) }
+                outputs[q] = fast
+            }
+            let moved = try #require(outputs[0]).maximumDifference(to: try #require(outputs[1]))
+            #expect(moved > 0.01, "the quantizer changes the output (\(moved))")
+            network.setQuantizer(.nan)   // not a number: treated as 0
+            #expect(network.quantizer == 0)
+        }
+    }
+
     @Test func twoThreadsGiveTheSameResult() throws {
         let model = try GraphSketch.designReference()
         let one = try compare(model, width: 40, height: 24, threads: 1)

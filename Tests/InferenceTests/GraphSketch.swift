@@ -37,6 +37,8 @@ struct GraphSketch {
     var nodes: [ModelArchitecture.Node] = []
     var tensors: [SafetensorsTensor] = []
     var random: SeededRandom
+    /// Set by `conditionOnQuantizer`.
+    var quantizer: ModelArchitecture.Quantizer?
     private var counter = 0
 
     init(scale: Int = 2, inputs: [ModelArchitecture.Input] = [.init(name: "lr", channels: 1)], seed: UInt64 = 1) {
@@ -110,8 +112,22 @@ struct GraphSketch {
         return scale == 1 ? last : shuffle(last, scale)
     }
 
+    /// Gives every convolution so far a random `bias_quantizer` and the architecture a quantizer
+    /// mapping (VP8 identity, VP9 a line), as Training/export.py writes for a conditioned model.
+    mutating func conditionOnQuantizer(fallback: Double = 0.5) {
+        for i in nodes.indices where nodes[i].op == "conv2d" {
+            let name = nodes[i].output + ".bias_quantizer", channels = nodes[i].outChannels ?? 0
+            tensors.append(SafetensorsTensor(name: name, shape: [2, channels], values: random.floats(2 * channels, -0.5, 0.5)))
+            nodes[i].biasQuantizer = name
+        }
+        quantizer = ModelArchitecture.Quantizer(range: 127, codecs: ["vp8": [1, 0], "vp9": [0.8, -88]], fallback: fallback)
+    }
+
     func architecture(output: String, receptiveField: Int = 32, skip: String = "bicubic") -> ModelArchitecture {
-        ModelArchitecture(scale: scale, skip: skip, receptiveField: receptiveField, inputs: inputs, nodes: nodes, output: output)
+        var architecture = ModelArchitecture(scale: scale, skip: skip, receptiveField: receptiveField, inputs: inputs,
+                                             nodes: nodes, output: output)
+        architecture.quantizer = quantizer
+        return architecture
     }
 
     func bytes(output: String, receptiveField: Int = 32, skip: String = "bicubic") -> [UInt8] {

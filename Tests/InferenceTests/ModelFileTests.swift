@@ -192,6 +192,45 @@ struct ModelFileTests {
         }
     }
 
+    /// A quantizer-conditioned graph (docs/model-format.md): `bias_quantizer` [2, out] tensors on
+    /// convolutions, the architecture's `quantizer` mapping codec indexes to 0…1.
+    @Test func quantizerConditioning() throws {
+        var s = GraphSketch(scale: 2)
+        let c = s.conv("lr", 1, 4)
+        let out = s.shuffle(c, 2)
+        s.conditionOnQuantizer(fallback: 0.8)
+        let mapping = try #require(try s.model(output: out).graph.quantizer)
+        #expect(mapping.normalized(index: 0, codec: "vp8") == 0)
+        #expect(mapping.normalized(index: 127, codec: "vp8") == 1)
+        #expect(abs((mapping.normalized(index: 64, codec: "vp8") ?? 0) - 64 / 127) < 1e-6)
+        #expect(mapping.normalized(index: 80, codec: "vp9") == 0)                 // 0.8 · 80 − 88 < 0: clamped
+        #expect(abs((mapping.normalized(index: 200, codec: "vp9") ?? 0) - 72 / 127) < 1e-6)
+        #expect(mapping.normalized(index: 50, codec: "av1") == nil)
+        #expect(mapping.fallback == 0.8)
+        let text = String(decoding: s.bytes(output: out), as: UTF8.self)
+        #expect(text.contains("\\\"bias_quantizer\\\"") && text.contains("\\\"default\\\":0.8"))
+
+        // The tensors without the architecture's mapping, the mapping without tensors, a bad
+        // default, and a tensor of the wrong shape.
+        var bare = s
+        bare.quantizer = nil
+        #expect(validationError(bare, output: out) == .invalidQuantizer("bias_quantizer tensors without the architecture's quantizer"))
+        var unused = GraphSketch(scale: 2)
+        let u = unused.shuffle(unused.conv("lr", 1, 4), 2)
+        unused.quantizer = ModelArchitecture.Quantizer(range: 127, codecs: ["vp8": [1, 0]], fallback: 0.5)
+        #expect(validationError(unused, output: u) == .invalidQuantizer("no convolution has a bias_quantizer"))
+        var badDefault = s
+        badDefault.quantizer?.fallback = 1.5
+        #expect(validationError(badDefault, output: out)
+                == .invalidQuantizer("needs range > 0, per codec [slope, intercept], and a default in 0…1"))
+        var wrongShape = s
+        let name = try #require(wrongShape.nodes[0].biasQuantizer)
+        wrongShape.tensors.removeAll { $0.name == name }
+        wrongShape.tensors.append(SafetensorsTensor(name: name, shape: [4], values: [0, 0, 0, 0]))
+        #expect(validationError(wrongShape, output: out)
+                == .tensorShape(node(0, "conv2d", c), tensor: name, expected: [2, 4], actual: [4]))
+    }
+
     @Test func receptiveFieldAndAlignmentAreComputed() throws {
         var s = GraphSketch(scale: 2)
         let down = s.unshuffle("lr", 2)                  // reach 1 (block), alignment 2

@@ -56,12 +56,20 @@ struct DefaultModelTests {
                                            v: [UInt8](repeating: 128, count: (width / 2) * (height / 2)), strideV: width / 2))
         let skip = try BicubicUpscaler(factor: graph.scale).upscale(frame).y
         let expected = try fixture.floats("output")
-        let reference = try ReferenceExecutor(graph: graph).run(inputs)
+        // A quantizer-conditioned model: the fixture's frame quantizer (normalized).
+        var quantizer: Float = 0
+        if graph.quantizer != nil { quantizer = try #require(try fixture.floats("input.quantizer").first) }
+        let reference = try ReferenceExecutor(graph: graph).run(inputs, quantizer: quantizer)
         // The project's AVX2 kernels where the CPU has them, on one thread and split over two; and
         // oneDNN alone on two.
         for (threads, projectKernels) in [(1, true), (2, true), (2, false)] {
             let network = try CompiledNetwork(graph: graph, width: width, height: height, threads: threads,
                                               projectKernels: projectKernels)
+            if graph.quantizer != nil {   // biases rewritten from another quantizer's
+                network.setQuantizer(1 - quantizer)
+                _ = try network.run(inputs)
+                network.setQuantizer(quantizer)
+            }
             let output = try network.run(inputs)
             #expect(expected.count == output.values.count)
             var largest: Float = 0

@@ -54,6 +54,35 @@ struct RestorationProcessorTests {
         #expect(processor.counters(for: "a")?.frames == 1)
     }
 
+    /// A quantizer-conditioned model restores each frame at its own codec quantizer (the
+    /// decoder's index through the model's mapping), tiles and whole frames alike; a frame
+    /// without one (or of a codec the model has no mapping for) gets the model's default and is
+    /// counted.
+    @Test(arguments: [false, true])
+    func eachFrameIsRestoredAtItsOwnQuantizer(tiling: Bool) throws {
+        let model = try TestModels.plain(channels: 8, blocks: 1, quantizer: true)
+        let processor = try RestorationProcessor(
+            model: model, configuration: RestorationConfiguration(tiling: tiling, tileWidth: 16, tileHeight: 16, tileReuse: false,
+                                                                fullFrameWhenCheaper: false))
+        try processor.configure(stream: "q", width: 48, height: 32)
+        var frame = TestModels.frame(width: 48, height: 32, index: 1)
+        let bicubic = try BicubicUpscaler(factor: 2).upscale(frame)
+        let reference = ReferenceExecutor(graph: model.graph)
+        let luma = lumaMap(frame.y, width: 48, height: 32)
+        for (coded, q) in [(CodecQuantizer(codec: .vp8, index: 100), Float(100) / 127),
+                           (CodecQuantizer(codec: .vp8, index: 10), Float(10) / 127),
+                           (nil, 0.5), (CodecQuantizer(codec: .vp9, index: 10), 0.5)] {
+            frame.codecQuantizer = coded
+            let output = try #require(try processor.process([frame], stream: "q").first)
+            let expected = compose(try reference.run([luma], quantizer: q), skip: bicubic.y)
+            #expect(largestDifference(output.y, expected) <= 1, "\(String(describing: coded))")
+        }
+        let strong = compose(try reference.run([luma], quantizer: 1), skip: bicubic.y)
+        let clean = compose(try reference.run([luma], quantizer: 0), skip: bicubic.y)
+        #expect(largestDifference(strong, clean) > 2)
+        #expect(processor.counters(for: "q")?.framesWithoutQuantizer == 2)
+    }
+
     @Test func temporalInputsFollowTheFormat() throws {
         let model = try TestModels.temporal()
         let processor = try RestorationProcessor(model: model, configuration: RestorationConfiguration(tiling: false))

@@ -25,8 +25,10 @@ struct SeededRandom {
 enum TestModels {
     /// conv 1→c (+PReLU), `blocks` × (conv c→c + PReLU), conv c→scale², pixel_shuffle (the shape
     /// of the project's network), random weights.
+    /// `quantizer`: every conv's bias also moves with the frame's quantizer (docs/model-format.md),
+    /// VP8 indexes / 127, default 0.5, no VP9 mapping.
     static func plain(channels: Int = 8, blocks: Int = 2, scale: Int = 2, seed: UInt64 = 11,
-                      skip: String = "bicubic") throws -> ModelFile {
+                      skip: String = "bicubic", quantizer: Bool = false) throws -> ModelFile {
         var random = SeededRandom(seed: seed)
         var nodes: [ModelArchitecture.Node] = []
         var tensors: [SafetensorsTensor] = []
@@ -35,8 +37,14 @@ enum TestModels {
             tensors.append(SafetensorsTensor(name: name + ".weight", shape: [cout, cin, 3, 3],
                                              values: random.floats(cout * cin * 9, -bound, bound)))
             tensors.append(SafetensorsTensor(name: name + ".bias", shape: [cout], values: random.floats(cout, -0.05, 0.05)))
-            nodes.append(.conv2d(input, name, weight: name + ".weight", bias: name + ".bias", kernel: 3,
-                                 inChannels: cin, outChannels: cout))
+            var node = ModelArchitecture.Node.conv2d(input, name, weight: name + ".weight", bias: name + ".bias", kernel: 3,
+                                                     inChannels: cin, outChannels: cout)
+            if quantizer {
+                tensors.append(SafetensorsTensor(name: name + ".bias_quantizer", shape: [2, cout],
+                                                 values: random.floats(2 * cout, -0.3, 0.3)))
+                node.biasQuantizer = name + ".bias_quantizer"
+            }
+            nodes.append(node)
         }
         func prelu(_ name: String, _ input: String, _ c: Int) {
             tensors.append(SafetensorsTensor(name: name + ".alpha", shape: [c], values: random.floats(c, 0.05, 0.3)))
@@ -56,8 +64,9 @@ enum TestModels {
             nodes.append(ModelArchitecture.Node(op: "pixel_shuffle", input: "tail", output: "out", factor: scale))
             output = "out"
         }
-        let architecture = ModelArchitecture(scale: scale, skip: skip, receptiveField: blocks + 2,
+        var architecture = ModelArchitecture(scale: scale, skip: skip, receptiveField: blocks + 2,
                                              inputs: [.init(name: "lr", channels: 1)], nodes: nodes, output: output)
+        if quantizer { architecture.quantizer = .init(range: 127, codecs: ["vp8": [1, 0]], fallback: 0.5) }
         return try ModelFile(bytes: ModelFile.serialize(architecture: architecture, tensors: tensors, metadata: ["name": "test"]))
     }
 

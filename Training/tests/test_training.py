@@ -17,7 +17,7 @@ import torch.nn.functional as F
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from common import bicubic2x, read_safetensors, read_y4m, write_safetensors, write_y4m  # noqa: E402
-from model import RepConv3, Restorer, pixel_skip_bicubic, run_graph  # noqa: E402
+from model import QUANTIZER_SPEC, RepConv3, Restorer, normalized_quantizer, pixel_skip_bicubic, run_graph  # noqa: E402
 
 
 def randomize(m: torch.nn.Module, seed=0):
@@ -75,6 +75,33 @@ def test_a_deeper_network_grows_from_a_shallower_one_unchanged():
     # the new block is live: its weights get gradients
     deep(lr)[1].square().mean().backward()
     assert deep.body[2].k3.weight.grad.abs().sum() > 0
+
+
+def test_quantizer_conditioning_starts_unchanged_exports_and_needs_q():
+    torch.manual_seed(7)
+    blind = Restorer(8, 2)
+    randomize(blind, 2)
+    cond = Restorer(8, 2, quantizer=True)
+    assert cond.load_checkpoint_state(blind.state_dict(), blocks=2) == 0
+    lr = torch.randint(0, 256, (2, 1, 14, 18)).float()
+    q = torch.tensor([0.2, 0.9])
+    assert torch.equal(blind(lr)[1], cond(lr, q=q)[1])        # the conditioning starts at zero
+    randomize(cond, 3)
+    arch, tensors = cond.export_graph()
+    assert arch["quantizer"] == QUANTIZER_SPEC
+    convs = [n for n in arch["nodes"] if n["op"] == "conv2d"]
+    assert all(tensors[n["bias_quantizer"]].shape == (2, n["out_channels"]) for n in convs)
+    y = (run_graph(arch, tensors, {"lr": lr / 255}, q) + cond.skip(lr)).clamp(0, 1)
+    ref, _ = cond(lr, q=q, branches=True)
+    assert (y - ref).abs().max().item() < 1e-5
+    # each frame its own q: frame 0 alone at q 0.2 is the batch's frame 0
+    assert torch.allclose(cond(lr[:1], q=q[:1])[1], cond(lr, q=q)[1][:1], atol=1e-4)
+    assert not torch.allclose(cond(lr, q=torch.tensor([0.0, 0.0]))[1], cond(lr, q=q)[1])
+    with pytest.raises(ValueError):
+        cond(lr)
+    with pytest.raises(ValueError):
+        run_graph(arch, tensors, {"lr": lr / 255})
+    assert normalized_quantizer(127, "vp8") == 1 and normalized_quantizer(0, "vp9") == 0
 
 
 def test_shared_slopes_load_as_each_layers_mean_and_export_one_slope():
