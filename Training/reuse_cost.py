@@ -20,10 +20,12 @@ from common import DATA, find_loupe, read_y4m
 from evaluate import db, mse
 
 
-def restore(loupe: str, lr: Path, out: Path, reuse: bool, model: str | None) -> tuple[np.ndarray, int, int]:
+def restore(loupe: str, lr: Path, out: Path, reuse: bool, model: str | None, codec: str) -> tuple[np.ndarray, int, int]:
     cmd = [loupe, "restore", str(lr), str(out), "--method", "model", "--tile-reuse" if reuse else "--no-tile-reuse"]
     if model:
         cmd += ["--model", model]
+    if lr.with_suffix(".q").exists():   # each frame's codec quantizer (make_data.py keeps it beside the clip)
+        cmd += ["--quantizers", str(lr.with_suffix(".q")), "--codec", codec]
     log = subprocess.run(cmd, check=True, capture_output=True, text=True).stdout
     m = re.search(r"tiles: (\d+) computed, (\d+) reused", log)
     frames, _ = read_y4m(out)
@@ -52,8 +54,8 @@ def main():
                 if (p["width"], p["height"]) != (640, 360) or p["codec"] not in a.codecs.split(","):
                     continue
                 lr = a.data / name / p["lr"]
-                full, _, _ = restore(loupe, lr, Path(tmp) / "full.y4m", False, a.model)
-                reused, computed, skipped = restore(loupe, lr, Path(tmp) / "reuse.y4m", True, a.model)
+                full, _, _ = restore(loupe, lr, Path(tmp) / "full.y4m", False, a.model, p["codec"])
+                reused, computed, skipped = restore(loupe, lr, Path(tmp) / "reuse.y4m", True, a.model, p["codec"])
                 n = len(full)
                 f_db, r_db = db(mse(full[skip:], hr[skip:n])), db(mse(reused[skip:], hr[skip:n]))
                 costs.append(f_db - r_db)

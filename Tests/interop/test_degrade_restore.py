@@ -261,3 +261,40 @@ def test_bad_invocations_exit_cleanly(clip: Path, tmp_path: Path):
         result = loupe(*args)
         assert result.returncode > 0, (args, result)  # an exit status, not a signal
         assert message in result.stderr, (args, result.stderr)
+
+
+def test_restore_reads_each_frames_quantizer(clip: Path, tmp_path: Path):
+    """--quantizers / --codec give a quantizer-conditioned model each frame's codec quantizer
+    (docs/model-format.md); without them it falls back to the model's default and says so; a
+    file too short for the clip is an error naming it."""
+    low, q = tmp_path / "low.y4m", tmp_path / "low.q"
+    result = loupe("degrade", str(clip), str(low), "--width", "640", "--height", "360", "--codec", "vp8",
+                   "--kbps", "3000", "--quantizers", str(q))
+    assert result.returncode == 0, result.stderr
+    indexes = [int(t) for t in q.read_text().split()]
+    assert max(indexes[5:]) < 80, indexes   # a generous rate: frames far from the training median (106)
+
+    known, unknown = tmp_path / "known.y4m", tmp_path / "unknown.y4m"
+    with_q = loupe("restore", str(low), str(known), "--method", "model", "--no-tile-reuse",
+                   "--quantizers", str(q), "--codec", "vp8", "--reference", str(clip))
+    assert with_q.returncode == 0, with_q.stderr
+    without = loupe("restore", str(low), str(unknown), "--method", "model", "--no-tile-reuse", "--reference", str(clip))
+    assert without.returncode == 0, without.stderr
+    conditioned = "frames without one used the model's default" in without.stdout
+    assert "without one" not in with_q.stdout, with_q.stdout
+    if conditioned:   # the built-in model is conditioned on the quantizer: the two runs differ
+        assert f"quantizer: {FRAMES} frames" in without.stdout, without.stdout
+        _, a = read_y4m(known)
+        _, b = read_y4m(unknown)
+        assert any(not np.array_equal(x[0], y[0]) for x, y in zip(a, b))
+        assert all(np.array_equal(x[1], y[1]) for x, y in zip(a, b))   # chroma is bicubic either way
+    short = tmp_path / "short.q"
+    short.write_text("\n".join(map(str, indexes[:10])) + "\n")
+    bad = loupe("restore", str(low), str(tmp_path / "o.y4m"), "--method", "model", "--quantizers", str(short))
+    assert bad.returncode != 0 and "short.q has 10 entries" in bad.stderr, bad.stderr
+    garbage = tmp_path / "garbage.q"
+    garbage.write_text("12\nabc\n")
+    bad = loupe("restore", str(low), str(tmp_path / "o.y4m"), "--method", "model", "--quantizers", str(garbage))
+    assert bad.returncode != 0 and "entry 2 \"abc\"" in bad.stderr, bad.stderr
+    bad = loupe("restore", str(low), str(tmp_path / "o.y4m"), "--quantizers", str(q))
+    assert bad.returncode != 0 and "--quantizers needs --method model" in bad.stderr, bad.stderr
