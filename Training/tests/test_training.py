@@ -195,9 +195,12 @@ def test_shipped_model_is_valid_if_present():
     assert meta["format"] == "loupe-restoration/1" and arch["scale"] == 2 and arch["skip"] == "bicubic"
     fix, _ = read_safetensors(models / "restore-x2.parity.safetensors")
     inputs = {k.split(".", 1)[1]: torch.from_numpy(v) for k, v in fix.items() if k.startswith("input.")}
+    # a quantizer-conditioned model's fixture also holds the frame's normalized quantizer
+    q = inputs.pop("quantizer", None)
+    assert (q is not None) == ("quantizer" in arch)
     assert set(inputs) == {i["name"] for i in arch["inputs"]}
     lr_u8 = torch.round(inputs["lr"] * 255)
-    y = (run_graph(arch, tensors, inputs) + pixel_skip_bicubic(lr_u8)).clamp(0, 1)
+    y = (run_graph(arch, tensors, inputs, q) + pixel_skip_bicubic(lr_u8)).clamp(0, 1)
     assert (y - torch.from_numpy(fix["output"])).abs().max().item() < 1e-5
     assert path.stat().st_size < 200_000
 
