@@ -187,3 +187,9 @@ def read_safetensors(path: str | Path):
         s, e = info["data_offsets"]
         out[name] = np.frombuffer(data[s:e], "<f4").reshape(info["shape"]).copy()
     return out, meta
+
+
+def read_quantizers(y4m: Path) -> np.ndarray:
+    """The per-frame codec quantizer indexes `loupe degrade --quantizers` wrote beside a degraded
+    clip (`clip.q`, one per line; "-" = unknown → NaN), as float32."""
+    return np.array([float(t) if t != "-" else np.nan for t in y4m.with_suffix(".q").read_text().split()], np.float32)

@@ -29,7 +29,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from common import DATA, bicubic2x, find_loupe, read_safetensors, read_y4m, write_y4m
+from common import DATA, bicubic2x, find_loupe, read_quantizers, read_safetensors, read_y4m, write_y4m
 from model import normalized_quantizer, run_graph
 
 
@@ -143,8 +143,7 @@ def main():
                 n = len(lr)
                 q = None
                 if gm.quantizer:   # the per-frame quantizer index make_data.py kept beside the clip
-                    qi = np.array([int(t) for t in (d / p["lr"]).with_suffix(".q").read_text().split()], np.float32)
-                    q = normalized_quantizer(qi[:n], p["codec"])
+                    q = normalized_quantizer(read_quantizers(d / p["lr"])[:n], p["codec"])
                 # the reference: the original at the model's output size (2×2 box steps down)
                 hr = hr_full[:n]
                 while hr.shape[2] > p["width"] * gm.scale:

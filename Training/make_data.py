@@ -214,11 +214,6 @@ def degrade(loupe: str, hr: Path, out: Path, w: int, h: int, kbps: int, codec: s
     return {"log": r.stdout.strip()}
 
 
-def read_quantizers(y4m: Path) -> np.ndarray:
-    """The per-frame quantizer index `loupe degrade --quantizers` wrote beside a degraded clip."""
-    return np.array([int(t) for t in y4m.with_suffix(".q").read_text().split()], np.int32)
-
-
 # ---------------------------------------------------------------------------------------------
 
 def build_train(loupe: str, root: Path, quick: bool, seed: int = 1):

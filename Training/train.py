@@ -21,7 +21,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from common import DATA, bicubic2x, psnr, read_y4m
+from common import DATA, bicubic2x, psnr, read_quantizers, read_y4m
 from model import Restorer, normalized_quantizer
 
 # the gain loss's floor on a patch's MSE ([0,1] units; ≈ 1 grey level RMS): flat patches, where
@@ -34,11 +34,9 @@ VAL_CLIPS = {"video-vtest-50", "doc-3", "photo-chelsea-soft"}   # kept out of th
 def read_q(y4m: Path, n: int) -> np.ndarray:
     """Normalized per-frame quantizers from `loupe degrade --quantizers` (y4m.q); NaN when the
     clip has none (data built before they were recorded: only quantizer-free networks train)."""
-    f = y4m.with_suffix(".q")
-    if not f.exists():
+    if not y4m.with_suffix(".q").exists():
         return np.full(n, np.nan, np.float32)
-    q = np.array([float(t) if t != "-" else np.nan for t in f.read_text().split()], np.float32)
-    return normalized_quantizer(q[:n], "vp8").astype(np.float32)
+    return normalized_quantizer(read_quantizers(y4m)[:n], "vp8").astype(np.float32)
 
 
 class Clips:
