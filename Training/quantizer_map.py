@@ -22,7 +22,7 @@ from pathlib import Path
 
 import numpy as np
 
-from common import DATA, find_loupe
+from common import DATA, find_loupe, read_quantizers
 
 SKIP = 10   # frames: the first keyframe's overshoot, as train.py skips them
 
@@ -32,9 +32,8 @@ def degrade(loupe: str, hr: Path, out: Path, w: int, h: int, kbps: int, codec: s
     r = subprocess.run([loupe, "degrade", str(hr), str(out), "--width", str(w), "--height", str(h), "--codec", codec,
                         "--kbps", str(kbps), "--quantizers", str(out.with_suffix(".q"))],
                        check=True, capture_output=True, text=True)
-    q = [int(t) for t in out.with_suffix(".q").read_text().split()]
     psnr = float(re.search(r"PSNR Y ([\d.]+)", r.stdout).group(1))
-    return float(np.mean(q[SKIP:])), psnr
+    return float(np.nanmean(read_quantizers(out)[SKIP:])), psnr
 
 
 def main():

@@ -13,7 +13,11 @@ struct Degrade: ParsableCommand {
             See docs/operations.md.
             """)
 
-    enum Codec: String, ExpressibleByArgument, CaseIterable { case vp8, vp9 }
+    enum Codec: String, ExpressibleByArgument, CaseIterable {
+        case vp8, vp9
+
+        var videoCodec: VideoCodec { self == .vp8 ? .vp8 : .vp9 }
+    }
 
     @Argument(help: "Input video (YUV4MPEG2, 8-bit 4:2:0).") var input: String
     @Argument(help: "Output video (YUV4MPEG2).") var output: String
@@ -51,7 +55,7 @@ struct Degrade: ParsableCommand {
         let encoderFPS = min(max(Int(outputRate.value.rounded()), 1), 240)
         let encoder: VideoEncoder, decoder: VideoDecoder
         do {
-            let videoCodec: VideoCodec = codec == .vp8 ? .vp8 : .vp9
+            let videoCodec = codec.videoCodec
             encoder = try VideoEncoder(codec: videoCodec, width: width, height: height, fps: encoderFPS, bitrateKbps: kbps)
             decoder = try VideoDecoder(codec: videoCodec)
         } catch {
@@ -63,7 +67,6 @@ struct Degrade: ParsableCommand {
         do { writer = try Y4MWriter(path: output, header: header) } catch { throw CommandFailure.y4m(error, path: output) }
 
         var quantizerLines: [String] = []
-        var lastQuantizer: Int?
         var quality = ClipQuality()
         var encodedBytes = 0
         var repeated = 0
@@ -88,10 +91,7 @@ struct Degrade: ParsableCommand {
             do {
                 for packet in try encoder.encode(small) {
                     encodedBytes += packet.bytes.count
-                    if let picture = try decoder.decode(packet).last {
-                        decoded = picture
-                        lastQuantizer = decoder.lastQuantizer
-                    }
+                    if let picture = try decoder.decode(packet).last { decoded = picture }
                 }
             } catch {
                 throw CommandFailure("frame \(index): \(CommandFailure.codec(error).description)")
@@ -105,7 +105,8 @@ struct Degrade: ParsableCommand {
                 throw CommandFailure("frame \(index): decoded \(sizeText(picture.width, picture.height)), expected \(sizeText(width, height))")
             }
             lastDecoded = picture
-            quantizerLines.append(lastQuantizer.map(String.init) ?? "-")
+            // the shown picture's own (a repeated one keeps the quantizer it was decoded with)
+            quantizerLines.append(picture.codecQuantizer.map { String($0.index) } ?? "-")
             quality.add(picture, reference: small, computeSSIM: false)
             do { try writer.write(picture) } catch { throw CommandFailure.y4m(error, path: output) }
         }

@@ -70,7 +70,7 @@ struct Restore: ParsableCommand {
     func run() throws {
         let processor = method == .model ? try makeProcessor() : nil
         let frameQuantizers = try readQuantizers()
-        let quantizerCodec: VideoCodec = codec == .vp8 ? .vp8 : .vp9
+        let quantizerCodec = codec.videoCodec
         let upscaler: BicubicUpscaler
         do { upscaler = try BicubicUpscaler(factor: scale) } catch { throw CommandFailure(error.description) }
         let reader: Y4MReader
