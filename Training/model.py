@@ -189,6 +189,39 @@ class Restorer(nn.Module):
             act.weight.data.fill_(1.0)
         return max(grown, 0)
 
+    @classmethod
+    def from_exported(cls, arch: dict, tensors: dict) -> "Restorer":
+        """A training network that computes exactly what an exported (merged) graph does, so a
+        shipped `.safetensors` can be trained further without its checkpoint. Each RepConv3's
+        branches keep a fresh initialisation (so they all still get gradients) and its 3×3 branch
+        absorbs the difference to the exported kernel; PReLU slopes and the quantizer conditioning
+        are copied."""
+        convs = {n["weight"].rsplit(".", 1)[0]: n for n in arch["nodes"] if n["op"] == "conv2d"}
+        if "prev" in convs or any(i["name"] == "prev_lr" for i in arch["inputs"]):
+            raise ValueError("from_exported: temporal networks are not supported")
+        body = sorted(int(k[4:]) for k in convs if k.startswith("body"))
+        if body != list(range(len(body))) or set(convs) != {"head", "tail"} | {f"body{i}" for i in body}:
+            raise ValueError(f"from_exported: unexpected graph {sorted(convs)}")
+        slopes = tensors["head.alpha"].size
+        m = cls(convs["head"]["out_channels"], len(body), arch["scale"], False,
+                shared_slopes=slopes == 1 and convs["head"]["out_channels"] > 1,
+                quantizer="quantizer" in arch)
+        mods = [("head", m.head)] + [(f"body{i}", b) for i, b in enumerate(m.body)] + [("tail", m.tail)]
+        with torch.no_grad():
+            for layer, (name, mod) in enumerate(mods):
+                w = torch.from_numpy(np.asarray(tensors[f"{name}.weight"], np.float32))
+                b = torch.from_numpy(np.asarray(tensors[f"{name}.bias"], np.float32))
+                if w.shape != mod.k3.weight.shape:
+                    raise ValueError(f"from_exported: {name}.weight is {tuple(w.shape)}, expected {tuple(mod.k3.weight.shape)}")
+                mw, mb = mod.merged()
+                mod.k3.weight += w - mw
+                mod.k3.bias += b - mb
+                if m.quantizer:
+                    m.qbias[layer].copy_(torch.from_numpy(np.asarray(tensors[f"{name}.bias_quantizer"], np.float32)))
+            for act, name in zip([m.head_act] + list(m.acts), ["head"] + [f"body{i}" for i in body]):
+                act.weight.copy_(torch.from_numpy(np.asarray(tensors[f"{name}.alpha"], np.float32)).reshape(act.weight.shape))
+        return m
+
     def bias_shift(self, layer: int, q: torch.Tensor | None) -> torch.Tensor | float:
         """The quantizer conditioning of conv `layer` (0 head, 1… body, last tail): [B,C,1,1]."""
         if not self.quantizer:

@@ -21,7 +21,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from common import DATA, bicubic2x, psnr, read_quantizers, read_y4m
+from common import DATA, bicubic2x, psnr, read_quantizers, read_safetensors, read_y4m
 from model import Restorer, normalized_quantizer
 
 # the gain loss's floor on a patch's MSE ([0,1] units; ≈ 1 grey level RMS): flat patches, where
@@ -165,7 +165,7 @@ def main():
                     help="l1: L1 + edge term; gain: per-patch log(MSE model / MSE bicubic), i.e. minus the "
                          "patch's dB gain over bicubic (what the quality table averages), plus the edge term")
     ap.add_argument("--text-weight", type=float, default=0.4, help="sampling weight of clips with text")
-    ap.add_argument("--init", type=Path, help="checkpoint to start from")
+    ap.add_argument("--init", type=Path, help="checkpoint (.pt) or exported model (.safetensors) to start from")
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--quantizer", action="store_true",
@@ -184,10 +184,19 @@ def main():
     print(f"data: {len(train.clips)} train clips, {len(val.clips)} val clips, loaded in {time.time() - t_load:.0f} s", flush=True)
 
     model = Restorer(a.channels, a.blocks, a.scale, a.temporal, a.shared_slopes, a.quantizer)
+    if a.init and a.init.suffix == ".safetensors":
+        # an exported model (e.g. the shipped one): its merged graph becomes the starting network,
+        # whose shape then decides --channels/--blocks/--scale/--quantizer
+        tensors, meta = read_safetensors(a.init)
+        model = Restorer.from_exported(json.loads(meta["architecture"]), tensors)
+        cfg = model.config()
+        a.channels, a.blocks, a.scale, a.shared_slopes, a.quantizer = (
+            cfg["channels"], cfg["blocks"], cfg["scale"], cfg["shared_slopes"], cfg["quantizer"])
+        print(f"init: {a.init.name}, config {cfg}", flush=True)
     if a.quantizer and any(np.isnan(q).any() for c in train.clips + val.clips for q in c["qs"]):
         raise SystemExit("--quantizer: some clips have no .q file; rebuild the data with make_data.py")
     iters_before = 0
-    if a.init:
+    if a.init and a.init.suffix != ".safetensors":
         ck = torch.load(a.init)
         grown = model.load_checkpoint_state(ck["model"], ck.get("config", {}).get("blocks", model.blocks))
         iters_before = ck.get("iters", 0)

@@ -224,3 +224,36 @@ def test_quality_table_groups_by_codec_and_size_and_names_the_baseline():
     x1 = table(rows, a, 1.0, scale=1)
     assert "| clip | VP8 640x360 kbps | decoded | restored | gain |" in x1
     assert "mean gain over the decoded picture" in x1
+
+
+def test_a_network_rebuilt_from_its_export_computes_the_same_and_trains():
+    torch.manual_seed(7)
+    m = Restorer(8, 3, 2, quantizer=True)
+    randomize(m, 3)
+    arch, tensors = m.export_graph()
+    r = Restorer.from_exported(arch, tensors)
+    assert r.config() == m.config()
+    lr = torch.randint(0, 256, (2, 1, 15, 19)).float()
+    q = torch.tensor([0.3, 0.8])
+    assert (r(lr, q=q)[1] - m(lr, q=q)[1]).abs().max().item() < 1e-5
+    # and its export is the original's (same graph, same tensors up to float error)
+    arch2, tensors2 = r.export_graph()
+    assert arch2 == arch and all(np.abs(tensors2[k] - tensors[k]).max() < 1e-5 for k in tensors)
+    # every branch is live: the over-parameterisation trains as it did
+    r(lr, q=q)[1].square().mean().backward()
+    for blk in [r.head, *r.body, r.tail]:
+        for p in (blk.k3.weight, blk.e3.weight, blk.edge_scale):
+            assert p.grad.abs().sum() > 0
+    # a temporal graph is refused with a reason, not mis-read
+    with pytest.raises(ValueError, match="temporal"):
+        Restorer.from_exported(*Restorer(8, 2, 2, temporal=True).export_graph())
+
+
+def test_the_shipped_model_rebuilds_exactly():
+    path = Path(__file__).resolve().parents[2] / "Sources/Restoration/Models/restore-x2.safetensors"
+    tensors, meta = read_safetensors(path)
+    arch = json.loads(meta["architecture"])
+    r = Restorer.from_exported(arch, tensors)
+    _, t2 = r.export_graph()
+    assert set(t2) == set(tensors)
+    assert max(float(np.abs(t2[k] - tensors[k]).max()) for k in tensors) < 1e-5
