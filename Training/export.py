@@ -48,7 +48,7 @@ def export(model: Restorer, ck: dict, out: Path, name: str):
         "format": "loupe-restoration/1",
         "architecture": json.dumps(arch, separators=(",", ":")),
         "name": name,
-        "trained": ck.get("trained_note") or (f"{datetime.date.today().isoformat()}; Training/train.py, {ck.get('iters', 0)} iterations, "
+        "trained": (f"{datetime.date.today().isoformat()}; Training/train.py, {ck.get('iters', 0)} iterations, "
                     f"{float(ck.get('minutes', 0)):.0f} min CPU (last stage); data: Training/make_data.py "
                     f"(panned photos, videos, rendered text through loupe degrade, VP8); "
                     f"config {json.dumps(model.config())}; args seq={args.get('seq')} patch={args.get('patch')}"),

@@ -258,27 +258,3 @@ def test_the_shipped_model_rebuilds_exactly():
     assert set(t2) == set(tensors)
     assert max(float(np.abs(t2[k] - tensors[k]).max()) for k in tensors) < 1e-5
 
-
-def test_average_of_exported_models_is_their_layerwise_mean_and_refuses_other_shapes(tmp_path):
-    from average import average
-    paths = []
-    for seed in (1, 2):
-        m = Restorer(8, 2, 2, quantizer=True)
-        randomize(m, seed)
-        arch, tensors = m.export_graph()
-        p = tmp_path / f"m{seed}.safetensors"
-        write_safetensors(p, tensors, {"format": "loupe-restoration/1", "architecture": json.dumps(arch)})
-        paths.append((p, tensors))
-    arch, avg, metas = average([p for p, _ in paths], [1.0, 3.0])
-    for k, v in avg.items():
-        assert np.allclose(v, 0.25 * paths[0][1][k] + 0.75 * paths[1][1][k], atol=1e-6)
-    assert len(metas) == 2 and "quantizer" in arch
-    # a different shape (three blocks) is refused, and so are bad weights
-    other = Restorer(8, 3, 2, quantizer=True)
-    a3, t3 = other.export_graph()
-    p3 = tmp_path / "m3.safetensors"
-    write_safetensors(p3, t3, {"format": "loupe-restoration/1", "architecture": json.dumps(a3)})
-    with pytest.raises(ValueError, match="different architecture"):
-        average([paths[0][0], p3], [1.0, 1.0])
-    with pytest.raises(ValueError, match="weights"):
-        average([p for p, _ in paths], [1.0, -1.0])
