@@ -207,19 +207,19 @@ class Restorer(nn.Module):
                 shared_slopes=slopes == 1 and convs["head"]["out_channels"] > 1,
                 quantizer="quantizer" in arch)
         mods = [("head", m.head)] + [(f"body{i}", b) for i, b in enumerate(m.body)] + [("tail", m.tail)]
+        T = lambda name: torch.from_numpy(np.asarray(tensors[name], np.float32))
         with torch.no_grad():
             for layer, (name, mod) in enumerate(mods):
-                w = torch.from_numpy(np.asarray(tensors[f"{name}.weight"], np.float32))
-                b = torch.from_numpy(np.asarray(tensors[f"{name}.bias"], np.float32))
+                w, b = T(f"{name}.weight"), T(f"{name}.bias")
                 if w.shape != mod.k3.weight.shape:
                     raise ValueError(f"from_exported: {name}.weight is {tuple(w.shape)}, expected {tuple(mod.k3.weight.shape)}")
                 mw, mb = mod.merged()
                 mod.k3.weight += w - mw
                 mod.k3.bias += b - mb
                 if m.quantizer:
-                    m.qbias[layer].copy_(torch.from_numpy(np.asarray(tensors[f"{name}.bias_quantizer"], np.float32)))
+                    m.qbias[layer].copy_(T(f"{name}.bias_quantizer"))
             for act, name in zip([m.head_act] + list(m.acts), ["head"] + [f"body{i}" for i in body]):
-                act.weight.copy_(torch.from_numpy(np.asarray(tensors[f"{name}.alpha"], np.float32)).reshape(act.weight.shape))
+                act.weight.copy_(T(f"{name}.alpha").reshape(act.weight.shape))
         return m
 
     def bias_shift(self, layer: int, q: torch.Tensor | None) -> torch.Tensor | float:

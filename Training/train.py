@@ -165,7 +165,8 @@ def main():
                     help="l1: L1 + edge term; gain: per-patch log(MSE model / MSE bicubic), i.e. minus the "
                          "patch's dB gain over bicubic (what the quality table averages), plus the edge term")
     ap.add_argument("--text-weight", type=float, default=0.4, help="sampling weight of clips with text")
-    ap.add_argument("--init", type=Path, help="checkpoint (.pt) or exported model (.safetensors) to start from")
+    ap.add_argument("--init", type=Path, help="checkpoint (.pt) or exported model (.safetensors: the file's shape "
+                                              "replaces --channels/--blocks/--scale/--quantizer) to start from")
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--quantizer", action="store_true",
@@ -183,8 +184,10 @@ def main():
     val = Clips(a.data, lambda n: n in VAL_CLIPS)
     print(f"data: {len(train.clips)} train clips, {len(val.clips)} val clips, loaded in {time.time() - t_load:.0f} s", flush=True)
 
-    model = Restorer(a.channels, a.blocks, a.scale, a.temporal, a.shared_slopes, a.quantizer)
-    if a.init and a.init.suffix == ".safetensors":
+    from_export = a.init is not None and a.init.suffix == ".safetensors"
+    if not from_export:
+        model = Restorer(a.channels, a.blocks, a.scale, a.temporal, a.shared_slopes, a.quantizer)
+    else:
         # an exported model (e.g. the shipped one): its merged graph becomes the starting network,
         # whose shape then decides --channels/--blocks/--scale/--quantizer
         tensors, meta = read_safetensors(a.init)
@@ -196,7 +199,7 @@ def main():
     if a.quantizer and any(np.isnan(q).any() for c in train.clips + val.clips for q in c["qs"]):
         raise SystemExit("--quantizer: some clips have no .q file; rebuild the data with make_data.py")
     iters_before = 0
-    if a.init and a.init.suffix != ".safetensors":
+    if a.init and not from_export:
         ck = torch.load(a.init)
         grown = model.load_checkpoint_state(ck["model"], ck.get("config", {}).get("blocks", model.blocks))
         iters_before = ck.get("iters", 0)
