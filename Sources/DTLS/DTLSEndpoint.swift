@@ -25,6 +25,8 @@ public final class DTLSEndpoint {
     public private(set) var keyingMaterial: SRTPKeyingMaterial?
     /// When `handleTimeout(now:)` should next be called; nil when no timer runs.
     public private(set) var nextDeadline: Instant?
+    /// Records dropped unread because they cannot be valid (`removingImpossibleRecords`).
+    public private(set) var droppedRecords = 0
 
     private let context: OpaquePointer  // SSL_CTX *
     private let ssl: OpaquePointer  // SSL *
@@ -133,7 +135,14 @@ public final class DTLSEndpoint {
         case .handshaking, .awaitingFingerprint, .connected:
             break
         }
-        pipe.incoming = datagram
+        // OpenSSL 3.0.19 fails the whole connection with an internal error (instead of dropping
+        // the record, RFC 6347 §4.1.2.7) on an encrypted record too short for any cipher, and on
+        // an application-data record buffered during the handshake that does not open once the
+        // keys exist. Neither can be valid, so such records are dropped here, unread.
+        let (input, dropped) = Self.removingImpossibleRecords(datagram, handshaking: state == .handshaking)
+        droppedRecords += dropped
+        if input.isEmpty { return finish([], now: now) }
+        pipe.incoming = input
         defer { pipe.incoming = nil }
         var events: [DTLSOutput] = []
         if state == .handshaking {
@@ -283,6 +292,36 @@ public final class DTLSEndpoint {
                 return events
             }
         }
+    }
+
+    /// Encrypted records (epoch ≠ 0) shorter than this cannot be valid under any cipher suite:
+    /// the smallest overhead is a 16-byte AEAD tag (ChaCha20-Poly1305, AES-CCM-8).
+    static let minimumEncryptedRecord = 16
+
+    /// The datagram without the records that cannot be valid (encrypted ones shorter than
+    /// `minimumEncryptedRecord`; while `handshaking`, application data, content type 23, which a
+    /// peer only sends after our last flight) and how many were removed, walking the record
+    /// headers of RFC 6347 §4.1 (type, version, epoch, sequence number, 16-bit length: 13 bytes).
+    /// A datagram whose records do not parse is returned as it is: OpenSSL drops it.
+    static func removingImpossibleRecords(_ datagram: [UInt8], handshaking: Bool) -> (kept: [UInt8], dropped: Int) {
+        let header = 13
+        var kept: [UInt8] = []
+        var dropped = 0
+        var offset = 0
+        while offset < datagram.count {
+            guard datagram.count - offset >= header else { return (datagram, 0) }
+            let epoch = Int(datagram[offset + 3]) << 8 | Int(datagram[offset + 4])
+            let length = Int(datagram[offset + 11]) << 8 | Int(datagram[offset + 12])
+            let end = offset + header + length
+            guard end <= datagram.count else { return (datagram, 0) }
+            if (handshaking && datagram[offset] == 23) || (epoch != 0 && length < minimumEncryptedRecord) {
+                dropped += 1
+            } else {
+                kept += datagram[offset..<end]
+            }
+            offset = end
+        }
+        return (kept, dropped)
     }
 
     private func fail(_ error: DTLSError) -> DTLSOutput {

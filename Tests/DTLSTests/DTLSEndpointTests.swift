@@ -1,5 +1,5 @@
 import Testing
-import DTLS
+@testable import DTLS
 import SansIO
 
 @Suite struct DTLSEndpointTests {
@@ -143,16 +143,19 @@ import SansIO
             [0x00],
             [0x16],                                       // a handshake content type and nothing else
             [0x16, 0xFE, 0xFD, 0, 0, 0, 0, 0, 0, 0, 0],   // a record header cut short
-            [0x17, 0xFE, 0xFD, 0, 1, 0, 0, 0, 0, 0, 9, 0, 4, 1, 2, 3, 4],  // epoch-1 app data, bad MAC
+            [0x17, 0xFE, 0xFD, 0, 1, 0, 0, 0, 0, 0, 9, 0, 4, 1, 2, 3, 4],  // epoch-1 app data, shorter than any cipher allows
             [0x15, 0xFE, 0xFD, 0, 0, 0, 0, 0, 0, 0, 0, 0x40, 0x00],        // length beyond the datagram
             Array(repeating: 0xFF, count: 1500),
         ]
         // A client that has not started ignores everything.
         for datagram in garbage { #expect(pair.client.handle(datagram: datagram, now: .zero).isEmpty) }
         #expect(pair.client.state == .idle)
-        // OpenSSL drops records that do not parse (RFC 6347 §4.1.2.7): no answer, no failure.
+        // OpenSSL drops records that do not parse (RFC 6347 §4.1.2.7): no answer, no failure. The
+        // encrypted application-data record (epoch 1, 4 bytes: shorter than any cipher's overhead)
+        // is dropped before OpenSSL sees it: OpenSSL 3.0.19 fails the connection on it.
         for datagram in garbage { #expect(pair.server.handle(datagram: datagram, now: .zero).isEmpty) }
         #expect(pair.server.state == .handshaking)
+        #expect(pair.server.droppedRecords == 1)
 
         let (clientLog, serverLog) = runHandshake(client: pair.client, server: pair.server, start: .milliseconds(10))
         #expect(clientLog.connected != nil && serverLog.connected != nil)
@@ -163,6 +166,26 @@ import SansIO
             _ = pair.client.handle(datagram: datagram, now: .milliseconds(500))
         }
         #expect(pair.server.state == .connected && pair.client.state == .connected)
+        #expect(pair.server.droppedRecords == 2)   // the short epoch-1 record, before and after
+    }
+
+    @Test func recordsThatCannotBeValidAreCutOutOfADatagramByTheirHeaders() {
+        let handshake: [UInt8] = [22, 0xFE, 0xFD, 0, 0, 0, 0, 0, 0, 0, 1, 0, 2, 0xAA, 0xBB]
+        let appData: [UInt8] = [23, 0xFE, 0xFD, 0, 1, 0, 0, 0, 0, 0, 2, 0, 16] + Array(repeating: 7, count: 16)
+        let short: [UInt8] = [23, 0xFE, 0xFD, 0, 1, 0, 0, 0, 0, 0, 3, 0, 15] + Array(repeating: 7, count: 15)
+        let shortHandshake: [UInt8] = [22, 0xFE, 0xFD, 0, 1, 0, 0, 0, 0, 0, 4, 0, 3, 1, 2, 3]
+        // While handshaking: no application data at all, and no encrypted record under 16 bytes.
+        var split = DTLSEndpoint.removingImpossibleRecords(handshake + appData + handshake + short, handshaking: true)
+        #expect(split.kept == handshake + handshake && split.dropped == 2)
+        // Connected: application data of a possible size stays; short encrypted records of any
+        // type go; epoch 0 records are left to OpenSSL whatever their size.
+        split = DTLSEndpoint.removingImpossibleRecords(appData + short + shortHandshake + handshake, handshaking: false)
+        #expect(split.kept == appData + handshake && split.dropped == 2)
+        // Records that do not parse (a header cut short, a length past the end) stay for OpenSSL.
+        for bad in [handshake + [23, 0xFE], Array(appData.dropLast(1)), handshake + Array(short.dropLast(1))] {
+            split = DTLSEndpoint.removingImpossibleRecords(bad, handshaking: true)
+            #expect(split.kept == bad && split.dropped == 0)
+        }
     }
 
     @Test func garbageThatFailsTheHandshakeLeavesADeadEndpoint() throws {
