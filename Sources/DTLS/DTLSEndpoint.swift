@@ -136,10 +136,11 @@ public final class DTLSEndpoint {
             break
         }
         // OpenSSL 3.0.19 fails the whole connection with an internal error (instead of dropping
-        // the record, RFC 6347 §4.1.2.7) on an encrypted record too short for any cipher, and on
-        // an application-data record buffered during the handshake that does not open once the
-        // keys exist. Neither can be valid, so such records are dropped here, unread.
-        let (input, dropped) = Self.removingImpossibleRecords(datagram, handshaking: state == .handshaking)
+        // the record, RFC 6347 §4.1.2.7) on an encrypted record shorter than its cipher's
+        // overhead, and on an application-data record buffered during the handshake that does
+        // not open once the keys exist. Neither can be valid, so such records are dropped here.
+        let (input, dropped) = Self.removingImpossibleRecords(
+            datagram, handshaking: state == .handshaking, minimumEncrypted: minimumEncryptedRecord)
         droppedRecords += dropped
         if input.isEmpty { return finish([], now: now) }
         pipe.incoming = input
@@ -296,14 +297,46 @@ public final class DTLSEndpoint {
 
     /// Encrypted records (epoch ≠ 0) shorter than this cannot be valid under any cipher suite:
     /// the smallest overhead is a 16-byte AEAD tag (ChaCha20-Poly1305, AES-CCM-8).
-    static let minimumEncryptedRecord = 16
+    static let minimumEncryptedRecordOfAnySuite = 16
+
+    /// The shortest encrypted record the negotiated (or, during the handshake, pending) cipher
+    /// suite can produce.
+    private var minimumEncryptedRecord: Int {
+        guard let cipher = SSL_get_current_cipher(ssl) ?? SSL_get_pending_cipher(ssl) else {
+            return Self.minimumEncryptedRecordOfAnySuite
+        }
+        return Self.minimumEncryptedRecord(
+            aead: SSL_CIPHER_is_aead(cipher) == 1, cipherNID: SSL_CIPHER_get_cipher_nid(cipher),
+            digestNID: SSL_CIPHER_get_digest_nid(cipher))
+    }
+
+    /// A suite's smallest record (an empty plaintext): AES-GCM 8-byte explicit nonce + 16-byte
+    /// tag (RFC 5288); ChaCha20-Poly1305 a 16-byte tag (RFC 7905); AES-CCM 8 + 8 at least
+    /// (CCM-8, RFC 6655); CBC a 16-byte IV and the MAC plus ≥ 1 padding byte in whole blocks.
+    static func minimumEncryptedRecord(aead: Bool, cipherNID: Int32, digestNID: Int32) -> Int {
+        if aead {
+            switch cipherNID {
+            case NID_aes_128_gcm, NID_aes_256_gcm: return 24
+            default: return minimumEncryptedRecordOfAnySuite
+            }
+        }
+        let mac = switch digestNID {
+        case NID_sha1: 20
+        case NID_sha256: 32
+        case NID_sha384: 48
+        default: 0
+        }
+        return mac == 0 ? minimumEncryptedRecordOfAnySuite : 16 + (mac + 1 + 15) / 16 * 16
+    }
 
     /// The datagram without the records that cannot be valid (encrypted ones shorter than
-    /// `minimumEncryptedRecord`; while `handshaking`, application data, content type 23, which a
-    /// peer only sends after our last flight) and how many were removed, walking the record
-    /// headers of RFC 6347 §4.1 (type, version, epoch, sequence number, 16-bit length: 13 bytes).
+    /// `minimumEncrypted`; while `handshaking`, application data, content type 23, which a peer
+    /// only sends after our last flight) and how many were removed, walking the record headers
+    /// of RFC 6347 §4.1 (type, version, epoch, sequence number, 16-bit length: 13 bytes).
     /// A datagram whose records do not parse is returned as it is: OpenSSL drops it.
-    static func removingImpossibleRecords(_ datagram: [UInt8], handshaking: Bool) -> (kept: [UInt8], dropped: Int) {
+    static func removingImpossibleRecords(
+        _ datagram: [UInt8], handshaking: Bool, minimumEncrypted: Int = minimumEncryptedRecordOfAnySuite
+    ) -> (kept: [UInt8], dropped: Int) {
         let header = 13
         var kept: [UInt8] = []
         var dropped = 0
@@ -314,7 +347,7 @@ public final class DTLSEndpoint {
             let length = Int(datagram[offset + 11]) << 8 | Int(datagram[offset + 12])
             let end = offset + header + length
             guard end <= datagram.count else { return (datagram, 0) }
-            if (handshaking && datagram[offset] == 23) || (epoch != 0 && length < minimumEncryptedRecord) {
+            if (handshaking && datagram[offset] == 23) || (epoch != 0 && length < minimumEncrypted) {
                 dropped += 1
             } else {
                 kept += datagram[offset..<end]

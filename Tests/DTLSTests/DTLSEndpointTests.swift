@@ -1,6 +1,7 @@
 import Testing
 @testable import DTLS
 import SansIO
+import COpenSSL
 
 @Suite struct DTLSEndpointTests {
     @Test func handshakeDerivesTheSameKeysWithSwappedRoles() throws {
@@ -186,6 +187,29 @@ import SansIO
             split = DTLSEndpoint.removingImpossibleRecords(bad, handshaking: true)
             #expect(split.kept == bad && split.dropped == 0)
         }
+    }
+
+    @Test func anEncryptedRecordShorterThanTheSuiteAllowsLeavesTheConnectionUp() throws {
+        let pair = try EndpointPair()
+        _ = runHandshake(client: pair.client, server: pair.server, start: .milliseconds(10))
+        // AES-GCM (what OpenSSL negotiates here): nonce + tag are 24 bytes. Shorter records are
+        // dropped before OpenSSL (3.0.19 would fail the connection on 16…23 bytes); a 24-byte one
+        // is OpenSSL's to reject, silently.
+        for (length, dropped) in [(16, 1), (23, 2), (24, 2), (40, 2)] {
+            let record: [UInt8] = [23, 0xFE, 0xFD, 0, 1, 0, 0, 0, 0, 0, UInt8(length), 0, UInt8(length)]
+                + Array(repeating: 0x5A, count: length)
+            #expect(pair.server.handle(datagram: record, now: .milliseconds(500)).isEmpty)
+            #expect(pair.server.state == .connected && pair.server.droppedRecords == dropped)
+        }
+    }
+
+    @Test func eachSuitesShortestRecord() {
+        #expect(DTLSEndpoint.minimumEncryptedRecord(aead: true, cipherNID: NID_aes_128_gcm, digestNID: 0) == 24)
+        #expect(DTLSEndpoint.minimumEncryptedRecord(aead: true, cipherNID: NID_chacha20_poly1305, digestNID: 0) == 16)
+        #expect(DTLSEndpoint.minimumEncryptedRecord(aead: true, cipherNID: NID_aes_128_ccm, digestNID: 0) == 16)
+        // CBC: IV 16 + (MAC + 1 padding byte, in 16-byte blocks)
+        #expect(DTLSEndpoint.minimumEncryptedRecord(aead: false, cipherNID: NID_aes_128_cbc, digestNID: NID_sha1) == 48)
+        #expect(DTLSEndpoint.minimumEncryptedRecord(aead: false, cipherNID: NID_aes_256_cbc, digestNID: NID_sha384) == 80)
     }
 
     @Test func garbageThatFailsTheHandshakeLeavesADeadEndpoint() throws {
