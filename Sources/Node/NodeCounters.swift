@@ -11,7 +11,8 @@ public enum DropReason: String, CaseIterable, Sendable {
     case stunRejected = "stun_rejected"
     /// DTLS or SRTP from an address no session has validated through ICE.
     case unknownAddress = "unknown_address"
-    /// DTLS records the session's DTLS endpoint refused.
+    /// DTLS datagrams the session's DTLS endpoint refused: a fatal error, or records that cannot be
+    /// valid (shorter than the cipher suite allows; application data during the handshake).
     case dtlsRejected = "dtls_rejected"
     /// SRTP/SRTCP before the DTLS handshake produced keys.
     case srtpBeforeKeys = "srtp_before_keys"

@@ -72,7 +72,11 @@ final class PeerTransport {
     }
 
     func handleDTLS(_ bytes: [UInt8], now: Instant) -> DTLSResult {
-        apply(dtls.handle(datagram: bytes, now: now))
+        let droppedBefore = dtls.droppedRecords
+        var result = apply(dtls.handle(datagram: bytes, now: now))
+        // records that could not be valid, dropped before OpenSSL (the association lives on)
+        if dtls.droppedRecords > droppedBefore { result.rejected = true }
+        return result
     }
 
     func handleTimeout(now: Instant) -> TimerResult {

@@ -212,8 +212,15 @@ import Testing
         _ = wire.node.handle(.datagram([0xFF, 0, 0], from: stranger), now: wire.now)
         _ = wire.node.handle(.datagram([0x00, 0x01, 0x00, 0x00], from: stranger), now: wire.now)
         _ = wire.node.handle(.datagram([0x80, 0x60] + [UInt8](repeating: 7, count: 40), from: pub.address), now: wire.now)
+        // An encrypted DTLS record too short for the suite: dropped before OpenSSL (which would
+        // fail the association on it), counted, and the session lives on.
+        let shortRecord: [UInt8] = [23, 0xFE, 0xFD, 0, 1, 0, 0, 0, 0, 0, 9, 0, 4, 1, 2, 3, 4]
+        #expect(wire.node.handle(.datagram(shortRecord, from: pub.address), now: wire.now).isEmpty)
         let c = wire.node.counters.dropped
         #expect(c[.unknownAddress] == 1 && c[.unclassifiable] == 1 && c[.stunMalformed] == 1 && c[.srtpUnprotectFailed] == 1)
+        #expect(c[.dtlsRejected] == 1)
+        try wire.advance(to: wire.now + .milliseconds(100))
+        #expect(wire.node.rooms(now: wire.now).first?.publishers.count == 1)
         // The session still works afterwards.
         sub.received.removeAll()
         try wire.deliver([try #require(try pub.rtp(vp8(seq: 7, ts: 0)))], from: pub.address)
