@@ -138,7 +138,7 @@ class Restorer(nn.Module):
     """scale 2: repair + ×2; scale 1: repair only. temporal: also takes prev_lr and prev_out."""
 
     def __init__(self, channels: int = 16, blocks: int = 2, scale: int = 2, temporal: bool = False,
-                 shared_slopes: bool = False, quantizer: bool = False):
+                 shared_slopes: bool = False, quantizer: bool = False, phase: int = 0, phase_tail: bool = True):
         super().__init__()
         self.channels, self.blocks, self.scale, self.temporal = channels, blocks, scale, temporal
         # Conditioning on the frame's codec quantizer (q = VP8 quantizer index / 127): every conv's
@@ -164,6 +164,14 @@ class Restorer(nn.Module):
         if quantizer:
             outs = [channels] * (1 + blocks) + [scale * scale]
             self.qbias = nn.ParameterList([nn.Parameter(torch.zeros(2, n)) for n in outs])
+        # Block-grid phase (`phase` = period P, e.g. 16: VP8's macroblock, four 4×4 transforms):
+        # every conv's bias moves by row[c, y mod P] + column[c, x mod P] (frame coordinates), so
+        # the network knows where the codec's block edges are (a 3×3 receptive field cannot tell
+        # from the pixels). Starts at zero; costs an add per output value at inference.
+        self.phase, self.phase_tail = phase, phase_tail
+        if phase:
+            outs = [channels] * (1 + blocks) + ([scale * scale] if phase_tail else [])
+            self.pbias = nn.ParameterList([nn.Parameter(torch.zeros(2, n, phase)) for n in outs])
         nn.init.zeros_(self.tail.k3.weight)   # start as the plain skip
         self.tail.edge_scale.data.zero_()
         for m in (self.tail.e3,):
@@ -181,7 +189,7 @@ class Restorer(nn.Module):
             if key in own and value.dim() == 1 and own[key].shape != value.shape and own[key].numel() == 1:
                 state[key] = value.mean().reshape(1)
         missing, unexpected = self.load_state_dict(state, strict=False)
-        if unexpected or (blocks == self.blocks and any(not k.startswith("qbias.") for k in missing)):
+        if unexpected or (blocks == self.blocks and any(not k.startswith(("qbias.", "pbias.")) for k in missing)):
             raise RuntimeError(f"checkpoint does not fit: missing {missing}, unexpected {unexpected}")
         grown = self.blocks - blocks
         for blk, act in list(zip(self.body, self.acts))[self.blocks - grown:] if grown > 0 else []:
@@ -190,12 +198,13 @@ class Restorer(nn.Module):
         return max(grown, 0)
 
     @classmethod
-    def from_exported(cls, arch: dict, tensors: dict) -> "Restorer":
+    def from_exported(cls, arch: dict, tensors: dict, phase: int = 0, phase_tail: bool = True) -> "Restorer":
         """A training network that computes exactly what an exported (merged) graph does, so a
         shipped `.safetensors` can be trained further without its checkpoint. Each RepConv3's
         branches keep a fresh initialisation (so they all still get gradients) and its 3×3 branch
         absorbs the difference to the exported kernel; PReLU slopes and the quantizer conditioning
-        are copied."""
+        are copied, and so is a block-grid conditioning; a file without one gets a zero one of
+        period `phase` when that is given (the network still starts as the file's)."""
         convs = {n["weight"].rsplit(".", 1)[0]: n for n in arch["nodes"] if n["op"] == "conv2d"}
         if "prev" in convs or any(i["name"] == "prev_lr" for i in arch["inputs"]):
             raise ValueError("from_exported: temporal networks are not supported")
@@ -203,9 +212,14 @@ class Restorer(nn.Module):
         if body != list(range(len(body))) or set(convs) != {"head", "tail"} | {f"body{i}" for i in body}:
             raise ValueError(f"from_exported: unexpected graph {sorted(convs)}")
         slopes = tensors["head.alpha"].size
+        phased = [k for k in ["head"] + [f"body{i}" for i in body] + ["tail"] if convs[k].get("bias_phase")]
         m = cls(convs["head"]["out_channels"], len(body), arch["scale"], False,
                 shared_slopes=slopes == 1 and convs["head"]["out_channels"] > 1,
-                quantizer="quantizer" in arch)
+                quantizer="quantizer" in arch,
+                phase=tensors[f"{phased[0]}.bias_phase"].shape[-1] if phased else phase,
+                phase_tail="tail" in phased if phased else phase_tail)
+        if phased and phased != (["head"] + [f"body{i}" for i in body] + ["tail"])[:len(phased)]:
+            raise ValueError(f"from_exported: block-grid conditioning on {phased}, expected head first, in order")
         mods = [("head", m.head)] + [(f"body{i}", b) for i, b in enumerate(m.body)] + [("tail", m.tail)]
         T = lambda name: torch.from_numpy(np.asarray(tensors[name], np.float32))
         with torch.no_grad():
@@ -218,6 +232,8 @@ class Restorer(nn.Module):
                 mod.k3.bias += b - mb
                 if m.quantizer:
                     m.qbias[layer].copy_(T(f"{name}.bias_quantizer"))
+                if phased and layer < len(m.pbias):
+                    m.pbias[layer].copy_(T(f"{name}.bias_phase"))
             for act, name in zip([m.head_act] + list(m.acts), ["head"] + [f"body{i}" for i in body]):
                 act.weight.copy_(T(f"{name}.alpha").reshape(act.weight.shape))
         return m
@@ -232,16 +248,31 @@ class Restorer(nn.Module):
         q = q.reshape(-1, 1)
         return (q * u + q * q * v)[:, :, None, None]
 
-    def residual(self, lr, prev_lr=None, prev_out_unshuffled=None, branches: bool = False, q=None):
+    def phase_shift(self, layer: int, rows: torch.Tensor | None, cols: torch.Tensor | None):
+        """The block-grid conditioning of conv `layer`: rows [B,H], cols [B,W] are each pixel's
+        frame coordinate mod the period (None: frame coordinates from 0) → [B,C,H,W] (broadcast)."""
+        if not self.phase or layer >= len(self.pbias):
+            return 0.0
+        pb = self.pbias[layer]
+        return pb[0][:, rows].permute(1, 0, 2)[..., None] + pb[1][:, cols].permute(1, 0, 2)[:, :, None, :]
+
+    def default_phase(self, lr: torch.Tensor):
+        b, h, w = lr.shape[0], lr.shape[-2], lr.shape[-1]
+        rows = (torch.arange(h) % max(self.phase, 1)).expand(b, h)
+        cols = (torch.arange(w) % max(self.phase, 1)).expand(b, w)
+        return rows, cols
+
+    def residual(self, lr, prev_lr=None, prev_out_unshuffled=None, branches: bool = False, q=None, phase=None):
         conv = (lambda m, x: m.forward_branches(x)) if branches else (lambda m, x: m(x))
         x = torch.cat([lr, prev_lr], 1) if self.temporal else lr
-        h = conv(self.head, x) + self.bias_shift(0, q)
+        rows, cols = (phase if phase is not None else self.default_phase(lr)) if self.phase else (None, None)
+        h = conv(self.head, x) + self.bias_shift(0, q) + self.phase_shift(0, rows, cols)
         if self.temporal:
             h = h + self.prev(prev_out_unshuffled)
         h = self.head_act(h)
         for i, (blk, act) in enumerate(zip(self.body, self.acts)):
-            h = act(conv(blk, h) + self.bias_shift(1 + i, q))
-        h = conv(self.tail, h) + self.bias_shift(1 + self.blocks, q)
+            h = act(conv(blk, h) + self.bias_shift(1 + i, q) + self.phase_shift(1 + i, rows, cols))
+        h = conv(self.tail, h) + self.bias_shift(1 + self.blocks, q) + self.phase_shift(1 + self.blocks, rows, cols)
         return F.pixel_shuffle(h, self.scale) if self.scale > 1 else h
 
     def skip(self, lr_u8: torch.Tensor) -> torch.Tensor:
@@ -249,7 +280,7 @@ class Restorer(nn.Module):
             return pixel_skip_bicubic(lr_u8)
         return lr_u8.to(torch.float32) / 255.0
 
-    def forward(self, lr_u8, prev_lr_u8=None, prev_out=None, branches: bool = False, q=None):
+    def forward(self, lr_u8, prev_lr_u8=None, prev_out=None, branches: bool = False, q=None, phase=None):
         """lr_u8: [B,1,h,w] uint8-valued; prev_out: [B,1,h·s,w·s] in [0,1] (None: first frame);
         q: [B] the frames' normalized quantizer (quantizer-conditioned networks only).
         Returns (output in [0,1], unclamped residual + skip)."""
@@ -260,7 +291,7 @@ class Restorer(nn.Module):
             pl = lr if prev_lr_u8 is None else prev_lr_u8.to(torch.float32) / 255.0
             po = skip if prev_out is None else prev_out
             pu = F.pixel_unshuffle(po, self.scale) if self.scale > 1 else po
-        y = self.residual(lr, pl, pu, branches=branches, q=q) + skip
+        y = self.residual(lr, pl, pu, branches=branches, q=q, phase=phase) + skip
         return y.clamp(0, 1), y
 
     # -- inference graph (docs/model-format.md) ----------------------------------------------
@@ -296,6 +327,10 @@ class Restorer(nn.Module):
                 # bias + q·row 0 + q²·row 1, q the frame's normalized quantizer
                 tensors[f"{name}.bias_quantizer"] = self.qbias[layer].detach().cpu().numpy()
                 node["bias_quantizer"] = f"{name}.bias_quantizer"
+            if self.phase and layer is not None and layer < len(self.pbias):
+                # + row 0[c, y mod P] + row 1[c, x mod P], (y, x) the frame coordinate
+                tensors[f"{name}.bias_phase"] = self.pbias[layer].detach().cpu().numpy()
+                node["bias_phase"] = f"{name}.bias_phase"
             nodes.append(node)
 
         inputs = [{"name": "lr", "channels": 1}]
@@ -328,13 +363,16 @@ class Restorer(nn.Module):
 
     def config(self) -> dict:
         return {"channels": self.channels, "blocks": self.blocks, "scale": self.scale, "temporal": self.temporal,
-                "shared_slopes": self.shared_slopes, "quantizer": self.quantizer}
+                "shared_slopes": self.shared_slopes, "quantizer": self.quantizer, "phase": self.phase,
+                "phase_tail": self.phase_tail}
 
 
-def run_graph(arch: dict, tensors: dict, inputs: dict[str, torch.Tensor], q: torch.Tensor | None = None) -> torch.Tensor:
+def run_graph(arch: dict, tensors: dict, inputs: dict[str, torch.Tensor], q: torch.Tensor | None = None,
+              origin: tuple[int, int] = (0, 0)) -> torch.Tensor:
     """A reference interpreter of the exported graph (what the Swift side implements): returns the
     graph output (before skip). q: [B] the frames' normalized quantizers (networks with
-    "quantizer" in their architecture). Used by export.py for the parity fixture and by the tests."""
+    "quantizer" in their architecture). origin: the frame coordinate of the inputs' top-left pixel
+    (convolutions with a `bias_phase`: a tile of a frame). Used by export.py for the parity fixture and by the tests."""
     vals = dict(inputs)
     T = lambda n: torch.from_numpy(tensors[n])
     if "quantizer" in arch and q is None:
@@ -348,6 +386,12 @@ def run_graph(arch: dict, tensors: dict, inputs: dict[str, torch.Tensor], q: tor
                 uv = T(n["bias_quantizer"])
                 qq = q.reshape(-1, 1).to(y.dtype)
                 y = y + (qq * uv[0] + qq * qq * uv[1])[:, :, None, None]
+            if n.get("bias_phase"):
+                pb = T(n["bias_phase"])
+                period = pb.shape[-1]
+                rows = (origin[0] + torch.arange(y.shape[-2])) % period
+                cols = (origin[1] + torch.arange(y.shape[-1])) % period
+                y = y + pb[0][:, rows][None, :, :, None] + pb[1][:, cols][None, :, None, :]
             if n.get("activation") == "relu":
                 y = F.relu(y)
         elif op == "prelu":

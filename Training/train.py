@@ -59,9 +59,11 @@ class Clips:
         text = lambda n: any(k in n for k in ("-slide", "-subtitle", "doc-"))
         self.weights = [text_weight if text(c["name"]) else 1.0 for c in self.clips]
 
-    def batch(self, rng: random.Random, bs: int, T: int, P: int, M: int, scale: int = 2):
-        """→ lr [B,T,1,S,S] (uint8-valued floats), hr [B,T,1,sS,sS] in [0,1], loss offsets, q [B,T]."""
-        lr_b, hr_b, offs, q_b = [], [], [], []
+    def batch(self, rng: random.Random, bs: int, T: int, P: int, M: int, scale: int = 2, period: int = 16):
+        """→ lr [B,T,1,S,S] (uint8-valued floats), hr [B,T,1,sS,sS] in [0,1], loss offsets, q [B,T],
+        and each window row's and column's frame coordinate mod `period` ([B,S] each: the codec's
+        block grid, flipped with the picture)."""
+        lr_b, hr_b, offs, q_b, rows_b, cols_b = [], [], [], [], [], []
         for _ in range(bs):
             S = P + 2 * M
             while True:
@@ -88,18 +90,24 @@ class Clips:
             else:   # ×1 target: the box-downscaled original (libyuv's 2×2 box, rounded)
                 hh = hr[t0:t0 + T, 2 * y:2 * (y + S), 2 * x:2 * (x + S)].astype(np.uint16)
                 g = ((hh[:, 0::2, 0::2] + hh[:, 1::2, 0::2] + hh[:, 0::2, 1::2] + hh[:, 1::2, 1::2] + 2) >> 2).astype(np.uint8)
+            rows, cols = (y + np.arange(S)) % period, (x + np.arange(S)) % period
             if rng.random() < 0.5:
                 l, g = l[:, :, ::-1], g[:, :, ::-1]
                 ox = S - P - ox
+                cols = cols[::-1]
             if rng.random() < 0.5:
                 l, g = l[:, ::-1], g[:, ::-1]
                 oy = S - P - oy
+                rows = rows[::-1]
+            rows_b.append(rows.copy())
+            cols_b.append(cols.copy())
             lr_b.append(np.ascontiguousarray(l))
             hr_b.append(np.ascontiguousarray(g))
             offs.append((oy, ox))
         lr_t = torch.from_numpy(np.stack(lr_b)).float().unsqueeze(2)   # [B,T,1,S,S]
         hr_t = torch.from_numpy(np.stack(hr_b)).float().unsqueeze(2) / 255.0
-        return lr_t, hr_t, offs, torch.from_numpy(np.stack(q_b))
+        phase = (torch.from_numpy(np.stack(rows_b)).long(), torch.from_numpy(np.stack(cols_b)).long())
+        return lr_t, hr_t, offs, torch.from_numpy(np.stack(q_b)), phase
 
 
 def grad_l1(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
@@ -108,14 +116,14 @@ def grad_l1(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
     return (dx(a) - dx(b)).abs().mean() + (dy(a) - dy(b)).abs().mean()
 
 
-def run_sequence(model: Restorer, lr_seq: torch.Tensor, quantize_state: bool = True, q_seq=None):
+def run_sequence(model: Restorer, lr_seq: torch.Tensor, quantize_state: bool = True, q_seq=None, phase=None):
     """lr_seq: [B,T,1,h,w] uint8-valued floats, q_seq: [B,T] normalized quantizers → list of
     (clamped out, unclamped y) per frame."""
     outs = []
     prev_lr = prev_out = None
     for t in range(lr_seq.shape[1]):
         lr = lr_seq[:, t]
-        out, y = model(lr, prev_lr, prev_out, q=None if q_seq is None else q_seq[:, t])
+        out, y = model(lr, prev_lr, prev_out, q=None if q_seq is None else q_seq[:, t], phase=phase)
         outs.append((out, y))
         if model.temporal:
             prev_lr = lr
@@ -171,6 +179,10 @@ def main():
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--quantizer", action="store_true",
                     help="condition every conv's bias on the frame's codec quantizer (needs the clips' .q files)")
+    ap.add_argument("--phase", type=int, default=0,
+                    help="condition every conv's bias on the pixel's place in the codec's block grid, with this "
+                         "period (16: VP8's macroblock); 0: no (a file given to --init that has one keeps it)")
+    ap.add_argument("--phase-no-tail", action="store_true", help="block-grid conditioning on the 16-channel layers only")
     ap.add_argument("--quantizer-lr", type=float, default=10.0,
                     help="learning-rate multiple of the quantizer conditioning (it starts at zero)")
     a = ap.parse_args()
@@ -186,15 +198,17 @@ def main():
 
     from_export = a.init is not None and a.init.suffix == ".safetensors"
     if not from_export:
-        model = Restorer(a.channels, a.blocks, a.scale, a.temporal, a.shared_slopes, a.quantizer)
+        model = Restorer(a.channels, a.blocks, a.scale, a.temporal, a.shared_slopes, a.quantizer,
+                         a.phase, not a.phase_no_tail)
     else:
         # an exported model (e.g. the shipped one): its merged graph becomes the starting network,
         # whose shape then decides --channels/--blocks/--scale/--quantizer
         tensors, meta = read_safetensors(a.init)
-        model = Restorer.from_exported(json.loads(meta["architecture"]), tensors)
+        model = Restorer.from_exported(json.loads(meta["architecture"]), tensors, a.phase, not a.phase_no_tail)
         cfg = model.config()
         a.channels, a.blocks, a.scale, a.shared_slopes, a.quantizer = (
             cfg["channels"], cfg["blocks"], cfg["scale"], cfg["shared_slopes"], cfg["quantizer"])
+        a.phase = cfg["phase"]
         print(f"init: {a.init.name}, config {cfg}", flush=True)
     if a.quantizer and any(np.isnan(q).any() for c in train.clips + val.clips for q in c["qs"]):
         raise SystemExit("--quantizer: some clips have no .q file; rebuild the data with make_data.py")
@@ -205,7 +219,7 @@ def main():
         iters_before = ck.get("iters", 0)
         if grown:
             print(f"init: {grown} new block(s) start as the identity", flush=True)
-    qparams = list(model.qbias.parameters()) if a.quantizer else []
+    qparams = (list(model.qbias.parameters()) if a.quantizer else []) + (list(model.pbias.parameters()) if a.phase else [])
     others = [p for p in model.parameters() if all(p is not q for q in qparams)]
     groups = [{"params": others, "mult": 1.0}] + ([{"params": qparams, "mult": a.quantizer_lr}] if qparams else [])
     opt = torch.optim.Adam(groups, lr=a.lr)
@@ -231,8 +245,8 @@ def main():
         lr_now = a.lr * (0.02 + 0.98 * 0.5 * (1 + math.cos(math.pi * frac))) * min(1.0, (it + 1) / 100)
         for g in opt.param_groups:
             g["lr"] = lr_now * g["mult"]
-        lr_seq, hr_seq, offs, q_seq = train.batch(rng, a.batch, T, a.patch, M, a.scale)
-        outs = run_sequence(model, lr_seq, q_seq=q_seq if a.quantizer else None)
+        lr_seq, hr_seq, offs, q_seq, phase = train.batch(rng, a.batch, T, a.patch, M, a.scale, max(a.phase, 1))
+        outs = run_sequence(model, lr_seq, q_seq=q_seq if a.quantizer else None, phase=phase if a.phase else None)
         s, P = a.scale, a.patch
         loss = 0.0
         for t, (_, y) in enumerate(outs):

@@ -91,7 +91,7 @@ __attribute__((target("avx2,fma"))) static inline void store4(const target_t *t,
 
 /* One output pixel with bounds checks (the frame's left and right columns). */
 __attribute__((target("avx2,fma"))) static void pixel(const float *src, int icb, int h, int w, const float *packed,
-                                                     __m128 bias, const target_t *t, int y, int x) {
+                                                     __m128 bias, const float *cols, const target_t *t, int y, int x) {
     __m256 acc[OCS];
     for (int o = 0; o < OCS; o++) acc[o] = _mm256_setzero_ps();
     for (int cb = 0; cb < icb; cb++)
@@ -107,23 +107,27 @@ __attribute__((target("avx2,fma"))) static void pixel(const float *src, int icb,
                 for (int o = 0; o < OCS; o++) acc[o] = _mm256_fmadd_ps(v, _mm256_loadu_ps(wp + o * 8), acc[o]);
             }
         }
-    store4(t, y, x, _mm_add_ps(sum4(acc[0], acc[1], acc[2], acc[3]), bias));
+    __m128 b = cols ? _mm_add_ps(bias, _mm_loadu_ps(cols + 4 * (size_t)x)) : bias;
+    store4(t, y, x, _mm_add_ps(sum4(acc[0], acc[1], acc[2], acc[3]), b));
 }
 
-typedef struct { const float *src; int ic, h, w; const float *packed; float bias[4]; target_t t; } small_conv_args_t;
+/* rows, cols: NULL, or the bias per row (h × 4, replacing `bias`) and the shift per column (w × 4). */
+typedef struct { const float *src; int ic, h, w; const float *packed; float bias[4]; target_t t; const float *rows, *cols; } small_conv_args_t;
 
 __attribute__((target("avx2,fma"))) static void run_avx2(const void *p, int y0, int y1) {
     const small_conv_args_t *a = p;
     const float *src = a->src, *packed = a->packed;
     const int icb = a->ic / 8, h = a->h, w = a->w;
     const target_t t = a->t;
+    const float *cols = a->cols;
     __m128 bv = _mm_loadu_ps(a->bias);
     for (int y = y0; y < y1; y++) {
+        if (a->rows) bv = _mm_loadu_ps(a->rows + 4 * (size_t)y);
         if (w <= 2) {
-            for (int x = 0; x < w; x++) pixel(src, icb, h, w, packed, bv, &t, y, x);
+            for (int x = 0; x < w; x++) pixel(src, icb, h, w, packed, bv, cols, &t, y, x);
             continue;
         }
-        pixel(src, icb, h, w, packed, bv, &t, y, 0);
+        pixel(src, icb, h, w, packed, bv, cols, &t, y, 0);
         /* interior columns [1, w-1) two at a time: every horizontal tap is inside the frame */
         int x = 1;
         for (; x + 1 < w - 1; x += 2) {
@@ -145,17 +149,28 @@ __attribute__((target("avx2,fma"))) static void run_avx2(const void *p, int y0, 
                         p3 = _mm256_fmadd_ps(u, w3, p3); q3 = _mm256_fmadd_ps(v, w3, q3);
                     }
                 }
-            store4(&t, y, x, _mm_add_ps(sum4(p0, p1, p2, p3), bv));
-            store4(&t, y, x + 1, _mm_add_ps(sum4(q0, q1, q2, q3), bv));
+            __m128 b0 = bv, b1 = bv;
+            if (cols) {
+                b0 = _mm_add_ps(bv, _mm_loadu_ps(cols + 4 * (size_t)x));
+                b1 = _mm_add_ps(bv, _mm_loadu_ps(cols + 4 * (size_t)(x + 1)));
+            }
+            store4(&t, y, x, _mm_add_ps(sum4(p0, p1, p2, p3), b0));
+            store4(&t, y, x + 1, _mm_add_ps(sum4(q0, q1, q2, q3), b1));
         }
-        for (; x < w; x++) pixel(src, icb, h, w, packed, bv, &t, y, x);
+        for (; x < w; x++) pixel(src, icb, h, w, packed, bv, cols, &t, y, x);
     }
 }
 
 void loupe_small_conv_run(const float *src, int ic, int h, int w, const float *packed, const float *bias,
                           int oc, float *dst, int shuffled, int threads) {
+    loupe_small_conv_run_grid(src, ic, h, w, packed, bias, NULL, NULL, oc, dst, shuffled, threads);
+}
+
+void loupe_small_conv_run_grid(const float *src, int ic, int h, int w, const float *packed, const float *bias,
+                               const float *row_bias, const float *col_bias, int oc, float *dst, int shuffled,
+                               int threads) {
     if (ic <= 0 || ic % 8 != 0 || oc <= 0 || oc > OCS || h <= 0 || w <= 0 || (shuffled && oc != 4)) return;
-    small_conv_args_t a = {src, ic, h, w, packed, {0, 0, 0, 0}, {dst, (size_t)h * w, w, oc, shuffled}};
+    small_conv_args_t a = {src, ic, h, w, packed, {0, 0, 0, 0}, {dst, (size_t)h * w, w, oc, shuffled}, row_bias, col_bias};
     for (int o = 0; o < oc; o++) a.bias[o] = bias ? bias[o] : 0.0f;
     parallel_rows(run_avx2, &a, h, threads);
 }
@@ -179,7 +194,9 @@ __attribute__((target("avx2,fma"))) static inline __m256 prelu8(__m256 v, __m256
     return _mm256_add_ps(_mm256_max_ps(v, zero), _mm256_mul_ps(slope, _mm256_min_ps(v, zero)));
 }
 
-typedef struct { __m256 bias0, bias1, slope0, slope1; } conv16_epilogue_t;
+/* rows, cols: NULL, or the bias per row (h × 16, replacing bias0/bias1) and the shift per
+   column (w × 16) added to it. */
+typedef struct { __m256 bias0, bias1, slope0, slope1; const float *rows, *cols; } conv16_epilogue_t;
 
 /* One output pixel with bounds checks (the frame's left and right columns). */
 __attribute__((target("avx2,fma"), always_inline)) static inline void conv16_pixel(
@@ -202,6 +219,10 @@ __attribute__((target("avx2,fma"), always_inline)) static inline void conv16_pix
                 }
             }
         }
+    if (e->cols) {
+        a0 = _mm256_add_ps(a0, _mm256_loadu_ps(e->cols + (size_t)x * 16));
+        a1 = _mm256_add_ps(a1, _mm256_loadu_ps(e->cols + (size_t)x * 16 + 8));
+    }
     float *out = dst + ((size_t)y * w + x) * 8;
     _mm256_storeu_ps(out, prelu8(a0, e->slope0));
     _mm256_storeu_ps(out + (size_t)h * w * 8, prelu8(a1, e->slope1));
@@ -214,6 +235,10 @@ __attribute__((target("avx2,fma"), always_inline)) static inline void conv16_pix
     lo = _mm256_fmadd_ps(v, w0, lo);                                                 \
     hi = _mm256_fmadd_ps(v, w1, hi);
 #define CONV16_STORE(n, lo, hi)                                                      \
+    if (e.cols) {                                                                    \
+        lo = _mm256_add_ps(lo, _mm256_loadu_ps(e.cols + (size_t)(x + (n)) * 16));    \
+        hi = _mm256_add_ps(hi, _mm256_loadu_ps(e.cols + (size_t)(x + (n)) * 16 + 8)); \
+    }                                                                                \
     _mm256_storeu_ps(out + (n) * 8, prelu8(lo, e.slope0));                           \
     _mm256_storeu_ps(out + plane + (n) * 8, prelu8(hi, e.slope1));
 
@@ -222,9 +247,13 @@ __attribute__((target("avx2,fma"), always_inline)) static inline void conv16_row
     const float *src, int ic, const int ib, int h, int w, const float *packed, const conv16_epilogue_t *ep,
     float *dst, int y0, int y1) {
     const int icb = ic / ib;
-    const conv16_epilogue_t e = *ep;
+    conv16_epilogue_t e = *ep;
     const size_t plane = (size_t)h * w * 8;
     for (int y = y0; y < y1; y++) {
+        if (e.rows) {
+            e.bias0 = _mm256_loadu_ps(e.rows + (size_t)y * 16);
+            e.bias1 = _mm256_loadu_ps(e.rows + (size_t)y * 16 + 8);
+        }
         const int ky0 = y == 0 ? 1 : 0, ky1 = y == h - 1 ? 2 : 3;
         conv16_pixel(src, icb, ib, h, w, packed, &e, dst, y, 0);
         int x = 1;
@@ -274,6 +303,7 @@ __attribute__((target("avx2,fma"))) static void conv16_plain(const void *p, int 
 
 __attribute__((target("avx2,fma"))) static void conv16_run_avx2(const float *src, int ic, int ib, int h, int w,
                                                                const float *packed, const float *bias,
+                                                               const float *row_bias, const float *col_bias,
                                                                const float *slopes, float *dst, int threads) {
     float b[16], s[16];
     for (int o = 0; o < 16; o++) {
@@ -281,12 +311,18 @@ __attribute__((target("avx2,fma"))) static void conv16_run_avx2(const float *src
         s[o] = slopes ? slopes[o] : 1.0f;
     }
     conv16_args_t a = {src, ic, h, w, packed,
-                       {_mm256_loadu_ps(b), _mm256_loadu_ps(b + 8), _mm256_loadu_ps(s), _mm256_loadu_ps(s + 8)}, dst};
+                       {_mm256_loadu_ps(b), _mm256_loadu_ps(b + 8), _mm256_loadu_ps(s), _mm256_loadu_ps(s + 8),
+                        row_bias, col_bias}, dst};
     parallel_rows(ib == 8 ? conv16_blocked : conv16_plain, &a, h, threads);
 }
 
 void loupe_conv16_run(const float *src, int ic, int ib, int h, int w, const float *packed, const float *bias,
                       const float *slopes, float *dst, int threads) {
+    loupe_conv16_run_grid(src, ic, ib, h, w, packed, bias, NULL, NULL, slopes, dst, threads);
+}
+
+void loupe_conv16_run_grid(const float *src, int ic, int ib, int h, int w, const float *packed, const float *bias,
+                           const float *row_bias, const float *col_bias, const float *slopes, float *dst, int threads) {
     if (ic <= 0 || (ib != 1 && ib != 8) || ic % ib != 0 || h <= 0 || w <= 0) return;
-    conv16_run_avx2(src, ic, ib, h, w, packed, bias, slopes, dst, threads);
+    conv16_run_avx2(src, ic, ib, h, w, packed, bias, row_bias, col_bias, slopes, dst, threads);
 }

@@ -42,6 +42,12 @@ public final class CompiledNetwork {
     var conditionedBiases: [(parameters: ConvolutionParameters, target: UnsafeMutablePointer<Float>)] = []
     /// The normalized quantizer the conditioned biases were last set for (0 after compiling).
     public private(set) var quantizer: Float = 0
+    /// Per-row biases and per-column shifts of block-grid-conditioned convolutions, rewritten by
+    /// `setQuantizer` and `setOrigin`.
+    var gridTables: [GridTables] = []
+    /// The frame coordinate of the inputs' top-left pixel (`setOrigin`; (0, 0) after compiling).
+    public private(set) var originX = 0
+    public private(set) var originY = 0
 
     /// Compiles `graph` for inputs of `width × height` running on `threads` threads.
     public init(graph: ModelGraph, width: Int, height: Int, threads: Int = 1,
@@ -113,7 +119,24 @@ public final class CompiledNetwork {
             let bias = parameters.bias(quantizer: q)
             target.update(from: bias, count: bias.count)
         }
+        for tables in gridTables { tables.fillRows(quantizer: q, originY: originY) }
     }
+
+    /// Sets the frame coordinate of the inputs' top-left pixel for the next runs (a tile of a
+    /// larger frame): a graph with a block-grid conditioning (`bias_phase`) shifts its biases by
+    /// each pixel's place in the codec's block grid, which the frame's coordinates give. No
+    /// effect on other graphs.
+    public func setOrigin(x: Int, y: Int) {
+        guard x != originX || y != originY else { return }
+        (originX, originY) = (x, y)
+        for tables in gridTables {
+            tables.fillRows(quantizer: quantizer, originY: y)
+            tables.fillColumns(originX: x)
+        }
+    }
+
+    /// Whether the graph has a block-grid conditioning (its output depends on `setOrigin`).
+    public var dependsOnOrigin: Bool { !gridTables.isEmpty }
 
     /// Runs the network on the current contents of the input buffers.
     public func execute() throws(InferenceError) {
@@ -128,6 +151,8 @@ public final class CompiledNetwork {
                 convolution.run()
             case .conv16(let convolution):
                 convolution.run()
+            case .gridAdd(let add):
+                add.run()
             }
         }
         try dnnlCheck(dnnl_stream_wait(engine.stream), "stream_wait")
@@ -179,6 +204,75 @@ enum NetworkStep {
     case shuffle(PixelShuffleStep)
     case smallConvolution(SmallConvolutionStep)
     case conv16(Conv16Step)
+    case gridAdd(GridAddStep)
+}
+
+/// A block-grid-conditioned convolution's tables (`ConvolutionParameters.biasPhase`): per row
+/// of its output, `entry` floats (its bias for the current quantizer plus the row's shift, or
+/// with `rowsIncludeBias` false the shift alone), and per column, the column's shift.
+final class GridTables {
+    let parameters: ConvolutionParameters
+    let rows: FloatStorage
+    let columns: FloatStorage
+    let height: Int
+    let width: Int
+    let entry: Int
+    let rowsIncludeBias: Bool
+
+    init(_ parameters: ConvolutionParameters, height: Int, width: Int, entry: Int, rowsIncludeBias: Bool,
+         quantizer: Float, originX: Int, originY: Int) {
+        self.parameters = parameters
+        self.height = height
+        self.width = width
+        self.entry = entry
+        self.rowsIncludeBias = rowsIncludeBias
+        rows = FloatStorage([Float](repeating: 0, count: height * entry))
+        columns = FloatStorage([Float](repeating: 0, count: width * entry))
+        fillRows(quantizer: quantizer, originY: originY)
+        fillColumns(originX: originX)
+    }
+
+    func fillRows(quantizer: Float, originY: Int) {
+        let values = parameters.rowBiases(quantizer: quantizer, origin: originY, count: height, entry: entry,
+                                          includingBias: rowsIncludeBias)
+        rows.pointer.update(from: values, count: values.count)
+    }
+
+    func fillColumns(originX: Int) {
+        let values = parameters.columnShifts(origin: originX, count: width, entry: entry)
+        columns.pointer.update(from: values, count: values.count)
+    }
+}
+
+/// Adds a block-grid-conditioned convolution's shifts (`GridTables` without the bias) to its
+/// output in place, then its ReLU if it has one: where oneDNN ran the convolution. Plain NCHW or
+/// `aBcd8b`.
+struct GridAddStep {
+    let data: UnsafeMutablePointer<Float>
+    let channels: Int
+    let height: Int
+    let width: Int
+    /// Channels per block of the layout: 1 (plain) or 8 (`aBcd8b`).
+    let block: Int
+    let tables: GridTables
+    let relu: Bool
+
+    func run() {
+        let rows = tables.rows.pointer, columns = tables.columns.pointer, entry = tables.entry
+        let plane = height * width
+        for c in 0..<channels {
+            let base = data + (c / block) * plane * block + c % block
+            for y in 0..<height {
+                let rowShift = rows[y * entry + c]
+                let row = base + y * width * block
+                for x in 0..<width {
+                    var value = row[x * block] + rowShift + columns[x * entry + c]
+                    if relu { value = max(value, 0) }
+                    row[x * block] = value
+                }
+            }
+        }
+    }
 }
 
 /// `pixel_shuffle` / `pixel_unshuffle` between NCHW buffers, PyTorch's channel order:

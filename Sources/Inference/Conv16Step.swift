@@ -21,6 +21,9 @@ struct Conv16Step {
     let packed: [Float]
     let bias: FloatStorage
     let slopes: [Float]?
+    /// A block-grid-conditioned convolution's per-row biases and per-column shifts (16 floats
+    /// each), used instead of `bias`.
+    var grid: GridTables?
     /// OpenMP threads its rows are split over (the network's thread count).
     let threads: Int
 
@@ -53,15 +56,17 @@ struct Conv16Step {
 
     /// Runs on the calling thread, or with `threads` > 1 on that many OpenMP threads.
     func run() {
+        let rows = grid.map { UnsafePointer($0.rows.pointer) }, columns = grid.map { UnsafePointer($0.columns.pointer) }
         packed.withUnsafeBufferPointer { packed in
             if let slopes {
                 slopes.withUnsafeBufferPointer { slopes in
-                    loupe_conv16_run(source, Int32(inChannels), Int32(inputBlock), Int32(height), Int32(width),
-                                     packed.baseAddress, bias.pointer, slopes.baseAddress, destination, Int32(threads))
+                    loupe_conv16_run_grid(source, Int32(inChannels), Int32(inputBlock), Int32(height), Int32(width),
+                                          packed.baseAddress, bias.pointer, rows, columns, slopes.baseAddress,
+                                          destination, Int32(threads))
                 }
             } else {
-                loupe_conv16_run(source, Int32(inChannels), Int32(inputBlock), Int32(height), Int32(width),
-                                 packed.baseAddress, bias.pointer, nil, destination, Int32(threads))
+                loupe_conv16_run_grid(source, Int32(inChannels), Int32(inputBlock), Int32(height), Int32(width),
+                                      packed.baseAddress, bias.pointer, rows, columns, nil, destination, Int32(threads))
             }
         }
     }

@@ -55,9 +55,23 @@ struct GraphBuilder {
                 biasQuantizer = try tensor(name, shape: [2, outChannels], reference)
                 if bias == nil { bias = [Float](repeating: 0, count: outChannels) }
             }
+            var biasPhase: [Float]?
+            if let name = node.biasPhase {
+                guard let info = file.tensors[name] else { throw .missingTensor(reference, tensor: name) }
+                guard info.shape.count == 3, info.shape[0] == 2, info.shape[1] == outChannels,
+                      (1...ConvolutionParameters.maximumPhasePeriod).contains(info.shape[2]) else {
+                    throw .invalidPhase(reference, "shape \(info.shape), needs [2, \(outChannels), P] with P in "
+                                        + "1…\(ConvolutionParameters.maximumPhasePeriod)")
+                }
+                guard values[input].scale == .one else {
+                    throw .invalidPhase(reference, "the convolution runs at \(values[input].scale) the input size, needs ×1")
+                }
+                biasPhase = try tensor(name, shape: info.shape, reference)
+                if bias == nil { bias = [Float](repeating: 0, count: outChannels) }
+            }
             operation = .conv2d(ConvolutionParameters(kernel: kernel, inChannels: inChannels, outChannels: outChannels,
                                                       weights: weights, bias: bias, relu: relu,
-                                                      biasQuantizer: biasQuantizer))
+                                                      biasQuantizer: biasQuantizer, biasPhase: biasPhase))
             inputs = [input]
             channels = outChannels
             valueScale = values[input].scale

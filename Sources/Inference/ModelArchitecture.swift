@@ -29,12 +29,17 @@ public struct ModelArchitecture: Codable, Sendable, Hashable {
         /// conv2d: a `[2, out_channels]` tensor moving the bias with the frame's quantizer q:
         /// bias + q · row 0 + q² · row 1 (needs the architecture's `quantizer`).
         public var biasQuantizer: String?
+        /// conv2d: a `[2, out_channels, P]` tensor moving the bias with the output pixel's place in
+        /// the codec's block grid: + row 0[c, y mod P] + row 1[c, x mod P], (y, x) the pixel's frame
+        /// coordinate (convolutions at the input resolution only).
+        public var biasPhase: String?
 
         enum CodingKeys: String, CodingKey {
             case op, input, inputs, output, weight, bias, kernel, activation, factor
             case inChannels = "in_channels"
             case outChannels = "out_channels"
             case biasQuantizer = "bias_quantizer"
+            case biasPhase = "bias_phase"
         }
 
         public init(op: String, input: String? = nil, inputs: [String]? = nil, output: String,

@@ -45,14 +45,59 @@ public struct ConvolutionParameters: Sendable, Hashable {
     /// `[2, out]`: the bias in effect for a frame with normalized quantizer q is
     /// `bias + q · row 0 + q² · row 1`; nil for a convolution that does not depend on it.
     public var biasQuantizer: [Float]? = nil
+    /// `[2, out, P]`: the block-grid conditioning. The bias at frame coordinate (y, x) moves by
+    /// `row 0[o, y mod P] + row 1[o, x mod P]`; nil for a convolution without one.
+    public var biasPhase: [Float]? = nil
 
-    /// The bias for a frame with normalized quantizer `q` (zeros when there is none).
+    /// The largest block-grid period a model may use.
+    public static let maximumPhasePeriod = 64
+
+    /// The block-grid period P (0: none).
+    public var phasePeriod: Int { biasPhase.map { $0.count / (2 * outChannels) } ?? 0 }
+
+    /// The bias for a frame with normalized quantizer `q` (zeros when there is none), before
+    /// any block-grid shift.
     public func bias(quantizer q: Float) -> [Float] {
         var result = bias ?? [Float](repeating: 0, count: outChannels)
         if let shift = biasQuantizer {
             for o in 0..<outChannels { result[o] += q * shift[o] + q * q * shift[outChannels + o] }
         }
         return result
+    }
+
+    /// The block-grid shift of output channel `o` along `axis` (0: rows, 1: columns) at frame
+    /// coordinate `coordinate` (0 without a block-grid conditioning).
+    public func phaseShift(channel o: Int, axis: Int, coordinate: Int) -> Float {
+        guard let table = biasPhase else { return 0 }
+        let period = phasePeriod
+        let phase = ((coordinate % period) + period) % period
+        return table[(axis * outChannels + o) * period + phase]
+    }
+
+    /// Per row of a `count`-row map whose first row is frame row `origin`: its bias for a frame of
+    /// normalized quantizer `q` (the block-grid row shift included; with `includingBias` false,
+    /// that shift alone), `entry` floats per row (channels beyond `outChannels` zero).
+    func rowBiases(quantizer q: Float, origin: Int, count: Int, entry: Int, includingBias: Bool = true) -> [Float] {
+        let base = includingBias ? bias(quantizer: q) : [Float](repeating: 0, count: outChannels)
+        var table = [Float](repeating: 0, count: count * entry)
+        for row in 0..<count {
+            for o in 0..<outChannels {
+                table[row * entry + o] = base[o] + phaseShift(channel: o, axis: 0, coordinate: origin + row)
+            }
+        }
+        return table
+    }
+
+    /// Per column of a `count`-column map whose first column is frame column `origin`: its
+    /// block-grid shift, `entry` floats per column.
+    func columnShifts(origin: Int, count: Int, entry: Int) -> [Float] {
+        var table = [Float](repeating: 0, count: count * entry)
+        for column in 0..<count {
+            for o in 0..<outChannels {
+                table[column * entry + o] = phaseShift(channel: o, axis: 1, coordinate: origin + column)
+            }
+        }
+        return table
     }
 }
 

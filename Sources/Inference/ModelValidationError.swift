@@ -52,6 +52,9 @@ public enum ModelValidationError: Error, Sendable, Hashable, CustomStringConvert
     case finalShape(channels: Int, numerator: Int, denominator: Int, scale: Int)
     /// The architecture's `quantizer` and the convolutions' `bias_quantizer` do not fit together.
     case invalidQuantizer(String)
+    /// A `bias_phase` tensor that is not `[2, out_channels, P]` with P in 1…64, or on a
+    /// convolution that does not run at the input resolution.
+    case invalidPhase(NodeReference, String)
 
     public var description: String {
         switch self {
@@ -88,6 +91,7 @@ public enum ModelValidationError: Error, Sendable, Hashable, CustomStringConvert
         case .finalShape(let channels, let numerator, let denominator, let scale):
             "output has \(channels) channels at \(numerator)/\(denominator) × the input size, needs 1 channel at ×\(scale)"
         case .invalidQuantizer(let why): "quantizer: \(why)"
+        case .invalidPhase(let node, let why): "\(node): bias_phase: \(why)"
         }
     }
 }

@@ -52,6 +52,9 @@ extension CompiledNetwork {
                     }
                     continue
                 }
+                // oneDNN has no per-pixel bias: a block-grid-conditioned convolution runs bare,
+                // then a `GridAddStep`, then what follows it as steps of their own.
+                if parameters.biasPhase != nil { chain = [] }
                 if chain.isEmpty {
                     // A ×2 pixel shuffle that alone consumes the result is written by the kernel itself.
                     let next = consumers[value].count == 1 ? consumers[value][0] : nil
@@ -62,7 +65,7 @@ extension CompiledNetwork {
                         continue
                     }
                 }
-                let base: [PostOp] = parameters.relu ? [.relu] : []
+                let base: [PostOp] = parameters.relu && parameters.biasPhase == nil ? [.relu] : []
                 var length = chain.count
                 var memory: DNNLMemory?
                 while memory == nil {
@@ -74,6 +77,7 @@ extension CompiledNetwork {
                     fused.insert(next)
                     storage[inputCount + next] = memory
                 }
+                if parameters.biasPhase != nil { try gridAdd(parameters, value: value) }
             case .relu:
                 let input = node.inputs[0]
                 try eltwiseReLU(input: input, output: value, inPlace: input >= inputCount && consumers[input].count == 1)
@@ -268,7 +272,14 @@ extension CompiledNetwork {
             destination: destination.buffer.assumingMemoryBound(to: Float.self), height: size[2], width: size[3],
             shuffled: shuffle != nil, threads: threads)
         if p.biasQuantizer != nil { conditionedBiases.append((p, step.bias.pointer)) }
-        steps.append(.smallConvolution(step))
+        var gridStep = step
+        if p.biasPhase != nil {
+            let tables = GridTables(p, height: size[2], width: size[3], entry: SmallConvolutionStep.maximumOutChannels,
+                                    rowsIncludeBias: true, quantizer: quantizer, originX: originX, originY: originY)
+            gridTables.append(tables)
+            gridStep.grid = tables
+        }
+        steps.append(.smallConvolution(gridStep))
         implementations.append("conv \(p.inChannels)→\(p.outChannels) k\(p.kernel) loupe small_conv:avx2"
                                + (shuffle != nil ? " + pixel_shuffle" : ""))
         return shuffle != nil
@@ -306,9 +317,37 @@ extension CompiledNetwork {
             destination: destination.buffer.assumingMemoryBound(to: Float.self), height: size[2], width: size[3],
             threads: threads)
         if p.biasQuantizer != nil { conditionedBiases.append((p, step.bias.pointer)) }
-        steps.append(.conv16(step))
+        var gridStep = step
+        if p.biasPhase != nil {
+            let tables = GridTables(p, height: size[2], width: size[3], entry: 16, rowsIncludeBias: true,
+                                    quantizer: quantizer, originX: originX, originY: originY)
+            gridTables.append(tables)
+            gridStep.grid = tables
+        }
+        steps.append(.conv16(gridStep))
         implementations.append("conv \(p.inChannels)→16 k3\(p.relu ? "+relu" : fusedName) loupe conv16:avx2")
         return (fusedCount, destination)
+    }
+
+    /// Adds the block-grid shifts (and the ReLU of a convolution that has one) to the output of
+    /// a convolution oneDNN ran, in its layout when that is plain or `aBcd8b`, else after a
+    /// reorder to plain.
+    private func gridAdd(_ p: ConvolutionParameters, value: Int) throws(InferenceError) {
+        var memory = try stored(value)
+        var block = 1
+        if let blocked = try? DNNLDesc.make(dims(value: value), tag: dnnl_aBcd8b), DNNLDesc.equal(blocked, memory.desc) {
+            block = 8
+        } else {
+            memory = try plain(value)
+            storage[value] = memory
+        }
+        let size = dims(value: value)
+        let tables = GridTables(p, height: size[2], width: size[3], entry: p.outChannels, rowsIncludeBias: false,
+                                quantizer: quantizer, originX: originX, originY: originY)
+        gridTables.append(tables)
+        steps.append(.gridAdd(GridAddStep(data: memory.buffer.assumingMemoryBound(to: Float.self), channels: p.outChannels,
+                                          height: size[2], width: size[3], block: block, tables: tables, relu: p.relu)))
+        implementations.append("block-grid bias loop" + (block == 8 ? " on aBcd8b" : ""))
     }
 
     /// Output memory for an elementwise node: the input's own (in place) or a new one.

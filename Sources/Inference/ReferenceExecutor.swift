@@ -7,8 +7,11 @@ public struct ReferenceExecutor: Sendable {
     public init(graph: ModelGraph) { self.graph = graph }
 
     /// The graph's output for `inputs` (one per graph input, all at the same size), for frames
-    /// of normalized codec quantizer `quantizer` (conditioned graphs only; `ModelGraph.quantizer`).
-    public func run(_ inputs: [FeatureMap], quantizer: Float = 0) throws(InferenceError) -> FeatureMap {
+    /// of normalized codec quantizer `quantizer` (conditioned graphs only; `ModelGraph.quantizer`),
+    /// whose top-left pixel is at frame coordinate (`originX`, `originY`) (graphs with a block-grid
+    /// conditioning: a tile of a frame).
+    public func run(_ inputs: [FeatureMap], quantizer: Float = 0, originX: Int = 0,
+                    originY: Int = 0) throws(InferenceError) -> FeatureMap {
         guard inputs.count == graph.inputs.count, let first = inputs.first else {
             throw .inputMismatch("\(inputs.count) inputs given, the graph has \(graph.inputs.count)")
         }
@@ -29,7 +32,8 @@ public struct ReferenceExecutor: Sendable {
             }
             let result: FeatureMap
             switch node.operation {
-            case .conv2d(let p): result = ReferenceExecutor.convolution(x, p, quantizer: quantizer)
+            case .conv2d(let p):
+                result = ReferenceExecutor.convolution(x, p, quantizer: quantizer, originX: originX, originY: originY)
             case .relu: result = ReferenceExecutor.map(x) { _, v in max(v, 0) }
             case .prelu(let slopes): result = ReferenceExecutor.map(x) { c, v in v > 0 ? v : v * slopes[c] }
             case .add:
@@ -60,7 +64,8 @@ public struct ReferenceExecutor: Sendable {
     }
 
     /// Cross-correlation (PyTorch's conv2d), stride 1, zero padding kernel / 2, then bias and ReLU.
-    static func convolution(_ x: FeatureMap, _ p: ConvolutionParameters, quantizer: Float = 0) -> FeatureMap {
+    static func convolution(_ x: FeatureMap, _ p: ConvolutionParameters, quantizer: Float = 0, originX: Int = 0,
+                            originY: Int = 0) -> FeatureMap {
         var y = FeatureMap(channels: p.outChannels, height: x.height, width: x.width)
         let k = p.kernel, pad = k / 2
         let biases = p.bias(quantizer: quantizer)
@@ -69,6 +74,10 @@ public struct ReferenceExecutor: Sendable {
             for row in 0..<x.height {
                 for col in 0..<x.width {
                     var sum: Double = Double(bias)
+                    if p.biasPhase != nil {
+                        sum += Double(p.phaseShift(channel: o, axis: 0, coordinate: originY + row))
+                            + Double(p.phaseShift(channel: o, axis: 1, coordinate: originX + col))
+                    }
                     for i in 0..<p.inChannels {
                         for ky in 0..<k {
                             let sy = row + ky - pad

@@ -17,10 +17,16 @@ struct SmallConvolutionStep {
     /// Weights packed by `loupe_small_conv_pack`, and the bias (zeros when the node has none).
     let packed: [Float]
     let bias: FloatStorage
+    /// A block-grid-conditioned convolution's per-row biases and per-column shifts (4 floats
+    /// each), used instead of `bias`.
+    var grid: GridTables?
     /// Writes the ×2 pixel shuffle of the 4 output channels (one plane twice the size).
     let shuffled: Bool
     /// OpenMP threads its rows are split over (the network's thread count).
     let threads: Int
+
+    /// Output channels the kernel handles (and the floats per entry of its bias tables).
+    static let maximumOutChannels = Int(LOUPE_SMALL_CONV_MAX_OC)
 
     /// Whether this CPU runs the kernel (AVX2 + FMA); elsewhere oneDNN runs every convolution.
     static let available = loupe_small_conv_available() != 0
@@ -61,9 +67,11 @@ struct SmallConvolutionStep {
     /// Runs on the calling thread, or with `threads` > 1 on that many OpenMP threads (the
     /// calling thread's `omp_set_num_threads` is not needed: the count is passed explicitly).
     func run() {
+        let rows = grid.map { UnsafePointer($0.rows.pointer) }, columns = grid.map { UnsafePointer($0.columns.pointer) }
         packed.withUnsafeBufferPointer { packed in
-            loupe_small_conv_run(source, Int32(inChannels), Int32(height), Int32(width), packed.baseAddress,
-                                 bias.pointer, Int32(outChannels), destination, shuffled ? 1 : 0, Int32(threads))
+            loupe_small_conv_run_grid(source, Int32(inChannels), Int32(height), Int32(width), packed.baseAddress,
+                                      bias.pointer, rows, columns, Int32(outChannels), destination, shuffled ? 1 : 0,
+                                      Int32(threads))
         }
     }
 }

@@ -203,6 +203,9 @@ public final class TiledRestoration {
                 PlaneCopy.unshuffledWindow(previousOutput ?? skip, stride: layout.width * s, high, factor: s, into: buffer)
             }
         }
+        // a block-grid-conditioned model needs to know where in the frame (and so in the
+        // codec's block grid) the window lies
+        network.setOrigin(x: window.x, y: window.y)
         try network.execute()
     }
 

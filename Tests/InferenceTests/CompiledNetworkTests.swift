@@ -220,6 +220,52 @@ struct CompiledNetworkTests {
         }
     }
 
+    /// A block-grid-conditioned network (`bias_phase`): the conv16 kernel's convolutions (one
+    /// from the plain input, one with a ReLU of its own), the small kernel's tail and a 1×1
+    /// convolution oneDNN runs (then the shift loop) follow the reference at every origin and
+    /// quantizer, on one and two threads and without the project's kernels; the origin moves the
+    /// output as a shift of the frame would.
+    @Test func blockGridConditioningFollowsTheOrigin() throws {
+        var s = GraphSketch(scale: 2, seed: 23)
+        let h = s.conv("lr", 1, 16)
+        let a = s.prelu(h, 16)
+        let b = s.conv(a, 16, 16, relu: true)
+        let c = s.conv(b, 16, 8, kernel: 1)
+        let t = s.conv(c, 8, 4)
+        let out = s.shuffle(t, 2)
+        s.conditionOnPhase([h, b, c, t], period: 16)
+        s.conditionOnQuantizer()
+        let model = try s.model(output: out)
+        var random = SeededRandom(seed: 6)
+        let frame = random.map(channels: 1, height: 40, width: 52)
+        let window = try #require(FeatureMap(channels: 1, height: 18, width: 22,
+                                             values: (0..<18).flatMap { y in (0..<22).map { x in frame[0, 11 + y, 17 + x] } }))
+        for (threads, projectKernels) in [(1, true), (2, true), (1, false)] {
+            let network = try CompiledNetwork(graph: model.graph, width: 22, height: 18, threads: threads,
+                                              projectKernels: projectKernels)
+            #expect(network.dependsOnOrigin)
+            for (x, y, q) in [(0, 0, Float(0)), (17, 11, 0.6), (3, 29, 0.6), (17, 11, 0.2)] {
+                network.setOrigin(x: x, y: y)
+                network.setQuantizer(q)
+                let fast = try network.run([window])
+                let slow = try ReferenceExecutor(graph: model.graph).run([window], quantizer: q, originX: x, originY: y)
+                #expect(fast.maximumDifference(to: slow) < Self.tolerance,
+                        "origin (\(x), \(y)), q \(q), \(threads) threads, \(projectKernels)")
+            }
+            // the window's interior at its true origin equals the whole frame's output there
+            network.setOrigin(x: 17, y: 11)
+            network.setQuantizer(0.6)
+            let tile = try network.run([window])
+            let whole = try ReferenceExecutor(graph: model.graph).run([frame], quantizer: 0.6)
+            var worst: Float = 0
+            for y in 8..<28 { for x in 8..<36 { worst = max(worst, abs(tile[0, y, x] - whole[0, 22 + y, 34 + x])) } }
+            #expect(worst < Self.tolerance, "\(worst)")
+            network.setOrigin(x: 18, y: 11)
+            let shifted = try network.run([window])
+            #expect(shifted.maximumDifference(to: tile) > 0.01, "the origin changes the output")
+        }
+    }
+
     @Test func twoThreadsGiveTheSameResult() throws {
         let model = try GraphSketch.designReference()
         let one = try compare(model, width: 40, height: 24, threads: 1)

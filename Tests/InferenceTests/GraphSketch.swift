@@ -123,6 +123,17 @@ struct GraphSketch {
         quantizer = ModelArchitecture.Quantizer(range: 127, codecs: ["vp8": [1, 0], "vp9": [0.8, -88]], fallback: fallback)
     }
 
+    /// Gives the convolutions `outputs` a random `bias_phase` of period `period` (a block-grid
+    /// conditioning, as Training/export.py writes with `train.py --phase`).
+    mutating func conditionOnPhase(_ outputs: [String], period: Int) {
+        for i in nodes.indices where nodes[i].op == "conv2d" && outputs.contains(nodes[i].output) {
+            let name = nodes[i].output + ".bias_phase", channels = nodes[i].outChannels ?? 0
+            tensors.append(SafetensorsTensor(name: name, shape: [2, channels, period],
+                                             values: random.floats(2 * channels * period, -0.5, 0.5)))
+            nodes[i].biasPhase = name
+        }
+    }
+
     func architecture(output: String, receptiveField: Int = 32, skip: String = "bicubic") -> ModelArchitecture {
         var architecture = ModelArchitecture(scale: scale, skip: skip, receptiveField: receptiveField, inputs: inputs,
                                              nodes: nodes, output: output)

@@ -231,6 +231,39 @@ struct ModelFileTests {
                 == .tensorShape(node(0, "conv2d", c), tensor: name, expected: [2, 4], actual: [4]))
     }
 
+    /// A block-grid-conditioned graph: `bias_phase` tensors `[2, out, P]` on convolutions at the
+    /// input resolution; a wrong shape, a too-long period and a convolution at ×2 are refused.
+    @Test func blockGridConditioning() throws {
+        var s = GraphSketch(scale: 2)
+        let c = s.conv("lr", 1, 4)
+        let out = s.shuffle(c, 2)
+        s.conditionOnPhase([c], period: 16)
+        let graph = try s.model(output: out).graph
+        guard case .conv2d(let p) = graph.nodes[0].operation else { Issue.record("not a conv"); return }
+        #expect(p.phasePeriod == 16)
+        let text = String(decoding: s.bytes(output: out), as: UTF8.self)
+        #expect(text.contains("\\\"bias_phase\\\""))
+
+        var wrongShape = s
+        let name = try #require(wrongShape.nodes[0].biasPhase)
+        wrongShape.tensors.removeAll { $0.name == name }
+        wrongShape.tensors.append(SafetensorsTensor(name: name, shape: [2, 3, 16], values: [Float](repeating: 0, count: 96)))
+        #expect(validationError(wrongShape, output: out)
+                == .invalidPhase(node(0, "conv2d", c), "shape [2, 3, 16], needs [2, 4, P] with P in 1…64"))
+        var long = GraphSketch(scale: 2)
+        let l = long.conv("lr", 1, 4)
+        let lo = long.shuffle(l, 2)
+        long.conditionOnPhase([l], period: 65)
+        #expect(validationError(long, output: lo)
+                == .invalidPhase(node(0, "conv2d", l), "shape [2, 4, 65], needs [2, 4, P] with P in 1…64"))
+        var high = GraphSketch(scale: 2)
+        let up = high.shuffle(high.conv("lr", 1, 4), 2)
+        let h = high.conv(up, 1, 1)
+        high.conditionOnPhase([h], period: 8)
+        #expect(validationError(high, output: h)
+                == .invalidPhase(node(2, "conv2d", h), "the convolution runs at ×2 the input size, needs ×1"))
+    }
+
     @Test func receptiveFieldAndAlignmentAreComputed() throws {
         var s = GraphSketch(scale: 2)
         let down = s.unshuffle("lr", 2)                  // reach 1 (block), alignment 2

@@ -26,9 +26,10 @@ enum TestModels {
     /// conv 1→c (+PReLU), `blocks` × (conv c→c + PReLU), conv c→scale², pixel_shuffle (the shape
     /// of the project's network), random weights.
     /// `quantizer`: every conv's bias also moves with the frame's quantizer (docs/model-format.md),
-    /// VP8 indexes / 127, default 0.5, no VP9 mapping.
+    /// VP8 indexes / 127, default 0.5, no VP9 mapping. `phase`: every conv's bias also moves with
+    /// the pixel's place in a block grid of that period (`bias_phase`).
     static func plain(channels: Int = 8, blocks: Int = 2, scale: Int = 2, seed: UInt64 = 11,
-                      skip: String = "bicubic", quantizer: Bool = false) throws -> ModelFile {
+                      skip: String = "bicubic", quantizer: Bool = false, phase: Int = 0) throws -> ModelFile {
         var random = SeededRandom(seed: seed)
         var nodes: [ModelArchitecture.Node] = []
         var tensors: [SafetensorsTensor] = []
@@ -43,6 +44,11 @@ enum TestModels {
                 tensors.append(SafetensorsTensor(name: name + ".bias_quantizer", shape: [2, cout],
                                                  values: random.floats(2 * cout, -0.3, 0.3)))
                 node.biasQuantizer = name + ".bias_quantizer"
+            }
+            if phase > 0 {
+                tensors.append(SafetensorsTensor(name: name + ".bias_phase", shape: [2, cout, phase],
+                                                 values: random.floats(2 * cout * phase, -0.3, 0.3)))
+                node.biasPhase = name + ".bias_phase"
             }
             nodes.append(node)
         }

@@ -88,6 +88,20 @@ struct TiledRestorationTests {
         #expect(full.residual.contains { abs($0) > 1e-3 })
     }
 
+    /// A block-grid-conditioned model: each tile runs at its own place in the frame (tiles whose
+    /// windows start off the grid's period included), so the tiles equal one full-frame run.
+    @Test func tilesEqualFullFrameForABlockGridModel() throws {
+        let model = try TestModels.plain(channels: 16, blocks: 2, phase: 16)
+        let frame = TestModels.frame(width: 100, height: 60, index: 4)
+        let full = try residual(model, frame, RestorationConfiguration(tiling: false))
+        let tiled = try residual(model, frame, RestorationConfiguration(tileWidth: 20, tileHeight: 14, tileReuse: false,
+                                                                        fullFrameWhenCheaper: false))
+        #expect(tiled.outcome.computed == tiled.restoration.layout.tiles.count)
+        #expect(maximumDifference(full.residual, tiled.residual) <= 1e-5)
+        let blind = try residual(TestModels.plain(channels: 16, blocks: 2), frame, RestorationConfiguration(tiling: false))
+        #expect(maximumDifference(full.residual, blind.residual) > 1e-2, "the block grid changes the output")
+    }
+
     @Test func tilesEqualFullFrameForAModelWithUnshuffle() throws {
         let model = try unshufflingModel()
         #expect(model.graph.alignment == 2)

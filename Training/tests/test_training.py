@@ -258,3 +258,40 @@ def test_the_shipped_model_rebuilds_exactly():
     assert set(t2) == set(tensors)
     assert max(float(np.abs(t2[k] - tensors[k]).max()) for k in tensors) < 1e-5
 
+
+
+@pytest.mark.parametrize("tail", [True, False])
+def test_block_grid_conditioning_starts_unchanged_exports_and_follows_the_frame(tail):
+    torch.manual_seed(3)
+    base = Restorer(8, 2, 2, quantizer=True)
+    randomize(base, 1)
+    arch, tensors = base.export_graph()
+    # added to an exported network (train.py --init FILE --phase 16): starts as the file's network
+    m = Restorer.from_exported(arch, tensors, phase=16, phase_tail=tail)
+    assert m.phase == 16 and len(m.pbias) == 3 + (1 if tail else 0)
+    lr = torch.randint(0, 256, (2, 1, 40, 52)).float()
+    q = torch.tensor([0.2, 0.9])
+    assert (m(lr, q=q)[1] - base(lr, q=q)[1]).abs().max().item() < 1e-5
+    with torch.no_grad():
+        for p in m.pbias:
+            p.normal_(0, 0.2)
+    y = m(lr, q=q)[1]
+    assert (y - base(lr, q=q)[1]).abs().max().item() > 1e-2
+    # the exported graph computes the same, and rebuilds with its block grid
+    arch2, t2 = m.export_graph()
+    assert sum(1 for n in arch2["nodes"] if n.get("bias_phase")) == len(m.pbias)
+    assert all(t2[n["bias_phase"]].shape == (2, n["out_channels"], 16) for n in arch2["nodes"] if n.get("bias_phase"))
+    g = run_graph(arch2, t2, {"lr": lr / 255}, q) + m.skip(lr)
+    assert (g - y).abs().max().item() < 1e-5
+    r = Restorer.from_exported(arch2, t2)
+    assert (r.phase, r.phase_tail) == (16, tail) and (r(lr, q=q)[1] - y).abs().max().item() < 1e-5
+    # a window of the frame run at its origin is the frame's output inside the window (the
+    # node's tiles), and training patches carry their rows' and columns' grid phase the same way
+    win = lr[:1, :, 11:33, 17:45]
+    whole = run_graph(arch2, t2, {"lr": lr[:1] / 255}, q[:1])
+    tile = run_graph(arch2, t2, {"lr": win / 255}, q[:1], origin=(11, 17))
+    assert (tile[..., 8:-8, 8:-8] - whole[..., 30:58, 42:82]).abs().max().item() < 1e-5
+    rows = ((11 + torch.arange(22)) % 16)[None]
+    cols = ((17 + torch.arange(28)) % 16)[None]
+    patch = m(win, q=q[:1], phase=(rows, cols))[1] - m.skip(win)
+    assert (patch[..., 8:-8, 8:-8] - whole[..., 30:58, 42:82]).abs().max().item() < 1e-5

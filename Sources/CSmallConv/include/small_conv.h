@@ -38,6 +38,13 @@ int loupe_small_conv_parallel_available(void);
 void loupe_small_conv_run(const float *src, int ic, int h, int w, const float *packed, const float *bias,
                           int oc, float *dst, int shuffled, int threads);
 
+/* The same with a bias that depends on the output pixel's place (a model's block-grid
+   conditioning): row_bias (h × 4 floats, replacing `bias`) gives row y's bias, col_bias (w × 4)
+   adds column x's shift; either may be NULL. Output channels ≥ oc of each entry are ignored. */
+void loupe_small_conv_run_grid(const float *src, int ic, int h, int w, const float *packed, const float *bias,
+                               const float *row_bias, const float *col_bias, int oc, float *dst, int shuffled,
+                               int threads);
+
 /*
  * A 3×3 convolution (stride 1, zero padding 1) with 16 output channels, from channels in blocks
  * of `ib` (8: `aBcd8b`; 1: plain NCHW) to `aBcd8b`, with its bias and a per-channel PReLU applied
@@ -58,6 +65,12 @@ void loupe_conv16_pack(const float *weights, int ic, int ib, float *packed);
    values or NULL; slopes: 16 PReLU slopes (0: ReLU) or NULL (none); threads as above. */
 void loupe_conv16_run(const float *src, int ic, int ib, int h, int w, const float *packed, const float *bias,
                       const float *slopes, float *dst, int threads);
+
+/* The same with a bias that depends on the output pixel's place: row_bias (h × 16 floats,
+   replacing `bias`) gives row y's bias, col_bias (w × 16) adds column x's shift, before the
+   PReLU; either may be NULL. */
+void loupe_conv16_run_grid(const float *src, int ic, int ib, int h, int w, const float *packed, const float *bias,
+                           const float *row_bias, const float *col_bias, const float *slopes, float *dst, int threads);
 
 #ifdef __cplusplus
 }
