@@ -138,7 +138,8 @@ class Restorer(nn.Module):
     """scale 2: repair + ×2; scale 1: repair only. temporal: also takes prev_lr and prev_out."""
 
     def __init__(self, channels: int = 16, blocks: int = 2, scale: int = 2, temporal: bool = False,
-                 shared_slopes: bool = False, quantizer: bool = False, phase: int = 0, phase_tail: bool = True):
+                 shared_slopes: bool = False, quantizer: bool = False, phase: int = 0, phase_tail: bool = True,
+                 quantizer_weights: bool = False):
         super().__init__()
         self.channels, self.blocks, self.scale, self.temporal = channels, blocks, scale, temporal
         # Conditioning on the frame's codec quantizer (q = VP8 quantizer index / 127): every conv's
@@ -168,6 +169,15 @@ class Restorer(nn.Module):
         # every conv's bias moves by row[c, y mod P] + column[c, x mod P] (frame coordinates), so
         # the network knows where the codec's block edges are (a 3×3 receptive field cannot tell
         # from the pixels). Starts at zero; costs an add per output value at inference.
+        # Weights conditioned on the quantizer too (`quantizer_weights`): each conv's kernel is
+        # weight + q·Δ (Δ learned, starts at zero). At inference the node recomputes the few
+        # thousand weights when q changes: no extra multiply-accumulates per pixel.
+        self.quantizer_weights = quantizer_weights
+        if quantizer_weights:
+            if not quantizer:
+                raise ValueError("quantizer_weights needs quantizer")
+            shapes = [(channels, cin)] + [(channels, channels)] * blocks + [(scale * scale, channels)]
+            self.qweight = nn.ParameterList([nn.Parameter(torch.zeros(o, i, 3, 3)) for o, i in shapes])
         self.phase, self.phase_tail = phase, phase_tail
         if phase:
             outs = [channels] * (1 + blocks) + ([scale * scale] if phase_tail else [])
@@ -189,7 +199,7 @@ class Restorer(nn.Module):
             if key in own and value.dim() == 1 and own[key].shape != value.shape and own[key].numel() == 1:
                 state[key] = value.mean().reshape(1)
         missing, unexpected = self.load_state_dict(state, strict=False)
-        if unexpected or (blocks == self.blocks and any(not k.startswith(("qbias.", "pbias.")) for k in missing)):
+        if unexpected or (blocks == self.blocks and any(not k.startswith(("qbias.", "pbias.", "qweight.")) for k in missing)):
             raise RuntimeError(f"checkpoint does not fit: missing {missing}, unexpected {unexpected}")
         grown = self.blocks - blocks
         for blk, act in list(zip(self.body, self.acts))[self.blocks - grown:] if grown > 0 else []:
@@ -198,7 +208,8 @@ class Restorer(nn.Module):
         return max(grown, 0)
 
     @classmethod
-    def from_exported(cls, arch: dict, tensors: dict, phase: int = 0, phase_tail: bool = True) -> "Restorer":
+    def from_exported(cls, arch: dict, tensors: dict, phase: int = 0, phase_tail: bool = True,
+                      quantizer_weights: bool = False) -> "Restorer":
         """A training network that computes exactly what an exported (merged) graph does, so a
         shipped `.safetensors` can be trained further without its checkpoint. Each RepConv3's
         branches keep a fresh initialisation (so they all still get gradients) and its 3×3 branch
@@ -217,7 +228,8 @@ class Restorer(nn.Module):
                 shared_slopes=slopes == 1 and convs["head"]["out_channels"] > 1,
                 quantizer="quantizer" in arch,
                 phase=tensors[f"{phased[0]}.bias_phase"].shape[-1] if phased else phase,
-                phase_tail="tail" in phased if phased else phase_tail)
+                phase_tail="tail" in phased if phased else phase_tail,
+                quantizer_weights=quantizer_weights or any(n.get("weight_quantizer") for n in convs.values()))
         if phased and phased != (["head"] + [f"body{i}" for i in body] + ["tail"])[:len(phased)]:
             raise ValueError(f"from_exported: block-grid conditioning on {phased}, expected head first, in order")
         mods = [("head", m.head)] + [(f"body{i}", b) for i, b in enumerate(m.body)] + [("tail", m.tail)]
@@ -232,6 +244,8 @@ class Restorer(nn.Module):
                 mod.k3.bias += b - mb
                 if m.quantizer:
                     m.qbias[layer].copy_(T(f"{name}.bias_quantizer"))
+                if m.quantizer_weights and f"{name}.weight_quantizer" in tensors:
+                    m.qweight[layer].copy_(T(f"{name}.weight_quantizer"))
                 if phased and layer < len(m.pbias):
                     m.pbias[layer].copy_(T(f"{name}.bias_phase"))
             for act, name in zip([m.head_act] + list(m.acts), ["head"] + [f"body{i}" for i in body]):
@@ -247,6 +261,12 @@ class Restorer(nn.Module):
         u, v = self.qbias[layer]
         q = q.reshape(-1, 1)
         return (q * u + q * q * v)[:, :, None, None]
+
+    def weight_shift(self, layer: int, x: torch.Tensor, q: torch.Tensor | None):
+        """conv(x, q·Δ) of conv `layer` (networks with quantizer_weights), per sample's q."""
+        if not self.quantizer_weights:
+            return 0.0
+        return F.conv2d(x * q.reshape(-1, 1, 1, 1).to(x.dtype), self.qweight[layer], padding=1)
 
     def phase_shift(self, layer: int, rows: torch.Tensor | None, cols: torch.Tensor | None):
         """The block-grid conditioning of conv `layer`: rows [B,H], cols [B,W] are each pixel's
@@ -266,13 +286,15 @@ class Restorer(nn.Module):
         conv = (lambda m, x: m.forward_branches(x)) if branches else (lambda m, x: m(x))
         x = torch.cat([lr, prev_lr], 1) if self.temporal else lr
         rows, cols = (phase if phase is not None else self.default_phase(lr)) if self.phase else (None, None)
-        h = conv(self.head, x) + self.bias_shift(0, q) + self.phase_shift(0, rows, cols)
+        h = conv(self.head, x) + self.bias_shift(0, q) + self.phase_shift(0, rows, cols) + self.weight_shift(0, x, q)
         if self.temporal:
             h = h + self.prev(prev_out_unshuffled)
         h = self.head_act(h)
         for i, (blk, act) in enumerate(zip(self.body, self.acts)):
-            h = act(conv(blk, h) + self.bias_shift(1 + i, q) + self.phase_shift(1 + i, rows, cols))
-        h = conv(self.tail, h) + self.bias_shift(1 + self.blocks, q) + self.phase_shift(1 + self.blocks, rows, cols)
+            h = act(conv(blk, h) + self.bias_shift(1 + i, q) + self.phase_shift(1 + i, rows, cols)
+                    + self.weight_shift(1 + i, h, q))
+        h = (conv(self.tail, h) + self.bias_shift(1 + self.blocks, q) + self.phase_shift(1 + self.blocks, rows, cols)
+             + self.weight_shift(1 + self.blocks, h, q))
         return F.pixel_shuffle(h, self.scale) if self.scale > 1 else h
 
     def skip(self, lr_u8: torch.Tensor) -> torch.Tensor:
@@ -298,7 +320,7 @@ class Restorer(nn.Module):
     def receptive_field(self) -> int:
         return 2 + self.blocks   # head + blocks + tail, one pixel each
 
-    def macs_per_pixel(self) -> int:
+    def macs_per_pixel(self) -> int:  # (the quantizer's weight shift is folded in per frame: none)
         c, s = self.channels, self.scale
         cin = 2 if self.temporal else 1
         m = cin * c * 9 + self.blocks * c * c * 9 + c * s * s * 9
@@ -327,6 +349,10 @@ class Restorer(nn.Module):
                 # bias + q·row 0 + q²·row 1, q the frame's normalized quantizer
                 tensors[f"{name}.bias_quantizer"] = self.qbias[layer].detach().cpu().numpy()
                 node["bias_quantizer"] = f"{name}.bias_quantizer"
+            if self.quantizer_weights and layer is not None:
+                # weight + q·this (q the frame's normalized quantizer)
+                tensors[f"{name}.weight_quantizer"] = self.qweight[layer].detach().cpu().numpy()
+                node["weight_quantizer"] = f"{name}.weight_quantizer"
             if self.phase and layer is not None and layer < len(self.pbias):
                 # + row 0[c, y mod P] + row 1[c, x mod P], (y, x) the frame coordinate
                 tensors[f"{name}.bias_phase"] = self.pbias[layer].detach().cpu().numpy()
@@ -364,7 +390,7 @@ class Restorer(nn.Module):
     def config(self) -> dict:
         return {"channels": self.channels, "blocks": self.blocks, "scale": self.scale, "temporal": self.temporal,
                 "shared_slopes": self.shared_slopes, "quantizer": self.quantizer, "phase": self.phase,
-                "phase_tail": self.phase_tail}
+                "phase_tail": self.phase_tail, "quantizer_weights": self.quantizer_weights}
 
 
 def run_graph(arch: dict, tensors: dict, inputs: dict[str, torch.Tensor], q: torch.Tensor | None = None,
@@ -386,6 +412,9 @@ def run_graph(arch: dict, tensors: dict, inputs: dict[str, torch.Tensor], q: tor
                 uv = T(n["bias_quantizer"])
                 qq = q.reshape(-1, 1).to(y.dtype)
                 y = y + (qq * uv[0] + qq * qq * uv[1])[:, :, None, None]
+            if n.get("weight_quantizer"):
+                x = vals[n["input"]]
+                y = y + F.conv2d(x * q.reshape(-1, 1, 1, 1).to(x.dtype), T(n["weight_quantizer"]), padding=n["kernel"] // 2)
             if n.get("bias_phase"):
                 pb = T(n["bias_phase"])
                 period = pb.shape[-1]

@@ -179,6 +179,11 @@ def main():
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--quantizer", action="store_true",
                     help="condition every conv's bias on the frame's codec quantizer (needs the clips' .q files)")
+    ap.add_argument("--quantizer-weights", action="store_true",
+                    help="also condition every conv's weights on the quantizer (weight + q·Δ; needs --quantizer "
+                         "or an --init file that has it)")
+    ap.add_argument("--quantizer-weight-lr", type=float, default=3.0,
+                    help="learning-rate multiple of the weights' quantizer conditioning (it starts at zero)")
     ap.add_argument("--phase", type=int, default=0,
                     help="condition every conv's bias on the pixel's place in the codec's block grid, with this "
                          "period (16: VP8's macroblock); 0: no (a file given to --init that has one keeps it)")
@@ -199,16 +204,17 @@ def main():
     from_export = a.init is not None and a.init.suffix == ".safetensors"
     if not from_export:
         model = Restorer(a.channels, a.blocks, a.scale, a.temporal, a.shared_slopes, a.quantizer,
-                         a.phase, not a.phase_no_tail)
+                         a.phase, not a.phase_no_tail, a.quantizer_weights)
     else:
         # an exported model (e.g. the shipped one): its merged graph becomes the starting network,
         # whose shape then decides --channels/--blocks/--scale/--quantizer
         tensors, meta = read_safetensors(a.init)
-        model = Restorer.from_exported(json.loads(meta["architecture"]), tensors, a.phase, not a.phase_no_tail)
+        model = Restorer.from_exported(json.loads(meta["architecture"]), tensors, a.phase, not a.phase_no_tail,
+                                       a.quantizer_weights)
         cfg = model.config()
         a.channels, a.blocks, a.scale, a.shared_slopes, a.quantizer = (
             cfg["channels"], cfg["blocks"], cfg["scale"], cfg["shared_slopes"], cfg["quantizer"])
-        a.phase = cfg["phase"]
+        a.phase, a.quantizer_weights = cfg["phase"], cfg["quantizer_weights"]
         print(f"init: {a.init.name}, config {cfg}", flush=True)
     if a.quantizer and any(np.isnan(q).any() for c in train.clips + val.clips for q in c["qs"]):
         raise SystemExit("--quantizer: some clips have no .q file; rebuild the data with make_data.py")
@@ -221,7 +227,10 @@ def main():
             print(f"init: {grown} new block(s) start as the identity", flush=True)
     qparams = (list(model.qbias.parameters()) if a.quantizer else []) + (list(model.pbias.parameters()) if a.phase else [])
     others = [p for p in model.parameters() if all(p is not q for q in qparams)]
-    groups = [{"params": others, "mult": 1.0}] + ([{"params": qparams, "mult": a.quantizer_lr}] if qparams else [])
+    wparams = list(model.qweight.parameters()) if a.quantizer_weights else []
+    others = [p for p in others if all(p is not w for w in wparams)]
+    groups = [{"params": others, "mult": 1.0}] + ([{"params": qparams, "mult": a.quantizer_lr}] if qparams else []) \
+        + ([{"params": wparams, "mult": a.quantizer_weight_lr}] if wparams else [])
     opt = torch.optim.Adam(groups, lr=a.lr)
     T = a.seq if a.temporal else 1
     M = model.receptive_field()   # context each side: the loss sees exact skip and full receptive field

@@ -42,6 +42,11 @@ public final class CompiledNetwork {
     var conditionedBiases: [(parameters: ConvolutionParameters, target: UnsafeMutablePointer<Float>)] = []
     /// The normalized quantizer the conditioned biases were last set for (0 after compiling).
     public private(set) var quantizer: Float = 0
+    /// The kernels of quantizer-conditioned convolutions (`weight_quantizer`), rewritten by
+    /// `setQuantizer`.
+    var conditionedWeights: [WeightTarget] = []
+    /// An error while rewriting weights in `setQuantizer`, thrown by the next `execute()`.
+    var pendingError: InferenceError?
     /// Per-row biases and per-column shifts of block-grid-conditioned convolutions, rewritten by
     /// `setQuantizer` and `setOrigin`.
     var gridTables: [GridTables] = []
@@ -120,6 +125,22 @@ public final class CompiledNetwork {
             target.update(from: bias, count: bias.count)
         }
         for tables in gridTables { tables.fillRows(quantizer: q, originY: originY) }
+        for target in conditionedWeights {
+            switch target {
+            case .conv16(let p, let step): step.pack(p.weights(quantizer: q))
+            case .small(let p, let step): step.pack(p.weights(quantizer: q))
+            case .dnnl(let p, let user, let reorder, let memory):
+                user.fill(p.weights(quantizer: q))
+                guard let reorder else { continue }
+                do {
+                    try reorder.execute([dnnl_exec_arg_t(arg: DNNL_ARG_FROM, memory: user.memory),
+                                         dnnl_exec_arg_t(arg: DNNL_ARG_TO, memory: memory.memory)], on: engine)
+                    try dnnlCheck(dnnl_stream_wait(engine.stream), "stream_wait")
+                } catch {
+                    pendingError = error
+                }
+            }
+        }
     }
 
     /// Sets the frame coordinate of the inputs' top-left pixel for the next runs (a tile of a
@@ -140,6 +161,7 @@ public final class CompiledNetwork {
 
     /// Runs the network on the current contents of the input buffers.
     public func execute() throws(InferenceError) {
+        if let pendingError { throw pendingError }
         OpenMPThreads.set(threads)
         for step in steps {
             switch step {
@@ -205,6 +227,15 @@ enum NetworkStep {
     case smallConvolution(SmallConvolutionStep)
     case conv16(Conv16Step)
     case gridAdd(GridAddStep)
+}
+
+/// Where a quantizer-conditioned convolution's kernel lives in a compiled network.
+enum WeightTarget {
+    case conv16(ConvolutionParameters, Conv16Step)
+    case small(ConvolutionParameters, SmallConvolutionStep)
+    /// oneDNN's: the plain OIHW memory, and the reorder into the primitive's layout with its
+    /// target (nil: the primitive reads the plain memory).
+    case dnnl(ConvolutionParameters, user: DNNLMemory, reorder: DNNLPrimitive?, target: DNNLMemory)
 }
 
 /// A block-grid-conditioned convolution's tables (`ConvolutionParameters.biasPhase`): per row

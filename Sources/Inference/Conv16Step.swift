@@ -18,7 +18,7 @@ struct Conv16Step {
     let width: Int
     /// Weights packed by `loupe_conv16_pack`, the bias (zeros when the node has none) and the
     /// activation's slopes per output channel (nil: none; zeros: ReLU).
-    let packed: [Float]
+    let packed: FloatStorage
     let bias: FloatStorage
     let slopes: [Float]?
     /// A block-grid-conditioned convolution's per-row biases and per-column shifts (16 floats
@@ -43,31 +43,32 @@ struct Conv16Step {
         self.inputBlock = inputBlock
         self.height = height
         self.width = width
-        var packed = [Float](repeating: 0, count: loupe_conv16_packed_count(Int32(p.inChannels)))
-        packed.withUnsafeMutableBufferPointer { target in
-            p.weights.withUnsafeBufferPointer { weights in
-                loupe_conv16_pack(weights.baseAddress, Int32(p.inChannels), Int32(inputBlock), target.baseAddress)
-            }
-        }
-        self.packed = packed
+        packed = FloatStorage([Float](repeating: 0, count: loupe_conv16_packed_count(Int32(p.inChannels))))
         bias = FloatStorage(p.bias(quantizer: 0))
         self.slopes = p.relu ? [Float](repeating: 0, count: 16) : slopes
+        pack(p.weights)
+    }
+
+    /// Packs OIHW `weights` (this convolution's shape) for the kernel: at compilation, and
+    /// again when a quantizer-conditioned kernel's weights change (`CompiledNetwork.setQuantizer`).
+    func pack(_ weights: [Float]) {
+        weights.withUnsafeBufferPointer { weights in
+            loupe_conv16_pack(weights.baseAddress, Int32(inChannels), Int32(inputBlock), packed.pointer)
+        }
     }
 
     /// Runs on the calling thread, or with `threads` > 1 on that many OpenMP threads.
     func run() {
         let rows = grid.map { UnsafePointer($0.rows.pointer) }, columns = grid.map { UnsafePointer($0.columns.pointer) }
-        packed.withUnsafeBufferPointer { packed in
-            if let slopes {
-                slopes.withUnsafeBufferPointer { slopes in
-                    loupe_conv16_run_grid(source, Int32(inChannels), Int32(inputBlock), Int32(height), Int32(width),
-                                          packed.baseAddress, bias.pointer, rows, columns, slopes.baseAddress,
-                                          destination, Int32(threads))
-                }
-            } else {
+        if let slopes {
+            slopes.withUnsafeBufferPointer { slopes in
                 loupe_conv16_run_grid(source, Int32(inChannels), Int32(inputBlock), Int32(height), Int32(width),
-                                      packed.baseAddress, bias.pointer, rows, columns, nil, destination, Int32(threads))
+                                      packed.pointer, bias.pointer, rows, columns, slopes.baseAddress,
+                                      destination, Int32(threads))
             }
+        } else {
+            loupe_conv16_run_grid(source, Int32(inChannels), Int32(inputBlock), Int32(height), Int32(width),
+                                  packed.pointer, bias.pointer, rows, columns, nil, destination, Int32(threads))
         }
     }
 }

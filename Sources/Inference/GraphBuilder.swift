@@ -69,9 +69,14 @@ struct GraphBuilder {
                 biasPhase = try tensor(name, shape: info.shape, reference)
                 if bias == nil { bias = [Float](repeating: 0, count: outChannels) }
             }
+            var weightQuantizer: [Float]?
+            if let name = node.weightQuantizer {
+                weightQuantizer = try tensor(name, shape: [outChannels, inChannels, kernel, kernel], reference)
+            }
             operation = .conv2d(ConvolutionParameters(kernel: kernel, inChannels: inChannels, outChannels: outChannels,
                                                       weights: weights, bias: bias, relu: relu,
-                                                      biasQuantizer: biasQuantizer, biasPhase: biasPhase))
+                                                      biasQuantizer: biasQuantizer, biasPhase: biasPhase,
+                                                      weightQuantizer: weightQuantizer))
             inputs = [input]
             channels = outChannels
             valueScale = values[input].scale

@@ -33,6 +33,9 @@ public struct ModelArchitecture: Codable, Sendable, Hashable {
         /// the codec's block grid: + row 0[c, y mod P] + row 1[c, x mod P], (y, x) the pixel's frame
         /// coordinate (convolutions at the input resolution only).
         public var biasPhase: String?
+        /// conv2d: a tensor shaped like `weight` moving the kernel with the frame's quantizer q:
+        /// weight + q · this (needs the architecture's `quantizer`).
+        public var weightQuantizer: String?
 
         enum CodingKeys: String, CodingKey {
             case op, input, inputs, output, weight, bias, kernel, activation, factor
@@ -40,6 +43,7 @@ public struct ModelArchitecture: Codable, Sendable, Hashable {
             case outChannels = "out_channels"
             case biasQuantizer = "bias_quantizer"
             case biasPhase = "bias_phase"
+            case weightQuantizer = "weight_quantizer"
         }
 
         public init(op: String, input: String? = nil, inputs: [String]? = nil, output: String,

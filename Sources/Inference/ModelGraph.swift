@@ -48,6 +48,17 @@ public struct ConvolutionParameters: Sendable, Hashable {
     /// `[2, out, P]`: the block-grid conditioning. The bias at frame coordinate (y, x) moves by
     /// `row 0[o, y mod P] + row 1[o, x mod P]`; nil for a convolution without one.
     public var biasPhase: [Float]? = nil
+    /// Shaped like `weights`: the kernel in effect for a frame with normalized quantizer q is
+    /// `weights + q · weightQuantizer`; nil for a convolution whose kernel does not depend on it.
+    public var weightQuantizer: [Float]? = nil
+
+    /// The kernel for a frame with normalized quantizer `q` (OIHW).
+    public func weights(quantizer q: Float) -> [Float] {
+        guard let shift = weightQuantizer else { return weights }
+        var result = weights
+        for i in result.indices { result[i] += q * shift[i] }
+        return result
+    }
 
     /// The largest block-grid period a model may use.
     public static let maximumPhasePeriod = 64
@@ -246,7 +257,7 @@ public struct ModelGraph: Sendable, Hashable {
         receptiveField = architecture.receptiveField
         alignment = builder.alignment
         let conditioned = nodes.contains { node in
-            if case .conv2d(let p) = node.operation { return p.biasQuantizer != nil }
+            if case .conv2d(let p) = node.operation { return p.biasQuantizer != nil || p.weightQuantizer != nil }
             return false
         }
         if let spec = architecture.quantizer {
@@ -255,10 +266,12 @@ public struct ModelGraph: Sendable, Hashable {
                   (0...1).contains(spec.fallback) else {
                 throw .invalidQuantizer("needs range > 0, per codec [slope, intercept], and a default in 0…1")
             }
-            guard conditioned else { throw .invalidQuantizer("no convolution has a bias_quantizer") }
+            guard conditioned else { throw .invalidQuantizer("no convolution has a bias_quantizer or weight_quantizer") }
             quantizer = QuantizerMapping(range: spec.range, codecs: spec.codecs, fallback: Float(spec.fallback))
         } else {
-            guard !conditioned else { throw .invalidQuantizer("bias_quantizer tensors without the architecture's quantizer") }
+            guard !conditioned else {
+                throw .invalidQuantizer("bias_quantizer or weight_quantizer tensors without the architecture's quantizer")
+            }
             quantizer = nil
         }
     }

@@ -216,8 +216,27 @@ extension CompiledNetwork {
             throw .dnnl(call: "query convolution descs", status: -1)
         }
         let source = try memory(input, as: srcDesc)
-        let weightMemory = try constant(p.weights, dims: [p.outChannels, p.inChannels, p.kernel, p.kernel],
-                                        plainTag: dnnl_oihw, as: weightsDesc)
+        let weightMemory: DNNLMemory
+        let weightDims = [p.outChannels, p.inChannels, p.kernel, p.kernel]
+        if p.weightQuantizer != nil {
+            // kept with its plain copy and reorder: setQuantizer rewrites it
+            let user = try DNNLMemory(desc: DNNLDesc.make(weightDims, tag: dnnl_oihw), engine: engine)
+            user.fill(p.weights(quantizer: quantizer))
+            var reorder: DNNLPrimitive?
+            if !DNNLDesc.equal(weightsDesc, user.desc) {
+                weightMemory = try DNNLMemory(desc: weightsDesc, engine: engine)
+                let primitive = try makeReorder(from: user.desc, to: weightsDesc, engine: engine)
+                try primitive.execute([arg(DNNL_ARG_FROM, user), arg(DNNL_ARG_TO, weightMemory)], on: engine)
+                try dnnlCheck(dnnl_stream_wait(engine.stream), "stream_wait")
+                reorder = primitive
+            } else {
+                weightMemory = user
+            }
+            retained.append(user)
+            conditionedWeights.append(.dnnl(p, user: user, reorder: reorder, target: weightMemory))
+        } else {
+            weightMemory = try constant(p.weights, dims: weightDims, plainTag: dnnl_oihw, as: weightsDesc)
+        }
         let destination = try store(output, desc: pd.md(dnnl_query_dst_md))
         var args = [arg(DNNL_ARG_SRC, source), arg(DNNL_ARG_WEIGHTS, weightMemory), arg(DNNL_ARG_DST, destination)]
         retained.append(weightMemory)
@@ -272,6 +291,10 @@ extension CompiledNetwork {
             destination: destination.buffer.assumingMemoryBound(to: Float.self), height: size[2], width: size[3],
             shuffled: shuffle != nil, threads: threads)
         if p.biasQuantizer != nil { conditionedBiases.append((p, step.bias.pointer)) }
+        if p.weightQuantizer != nil {
+            step.pack(p.weights(quantizer: quantizer))
+            conditionedWeights.append(.small(p, step))
+        }
         var gridStep = step
         if p.biasPhase != nil {
             let tables = GridTables(p, height: size[2], width: size[3], entry: SmallConvolutionStep.maximumOutChannels,
@@ -317,6 +340,10 @@ extension CompiledNetwork {
             destination: destination.buffer.assumingMemoryBound(to: Float.self), height: size[2], width: size[3],
             threads: threads)
         if p.biasQuantizer != nil { conditionedBiases.append((p, step.bias.pointer)) }
+        if p.weightQuantizer != nil {
+            step.pack(p.weights(quantizer: quantizer))
+            conditionedWeights.append(.conv16(p, step))
+        }
         var gridStep = step
         if p.biasPhase != nil {
             let tables = GridTables(p, height: size[2], width: size[3], entry: 16, rowsIncludeBias: true,

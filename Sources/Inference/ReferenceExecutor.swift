@@ -69,6 +69,7 @@ public struct ReferenceExecutor: Sendable {
         var y = FeatureMap(channels: p.outChannels, height: x.height, width: x.width)
         let k = p.kernel, pad = k / 2
         let biases = p.bias(quantizer: quantizer)
+        let kernelWeights = p.weights(quantizer: quantizer)
         for o in 0..<p.outChannels {
             let bias = biases[o]
             for row in 0..<x.height {
@@ -85,7 +86,7 @@ public struct ReferenceExecutor: Sendable {
                             for kx in 0..<k {
                                 let sx = col + kx - pad
                                 guard sx >= 0, sx < x.width else { continue }
-                                let weight = p.weights[((o * p.inChannels + i) * k + ky) * k + kx]
+                                let weight = kernelWeights[((o * p.inChannels + i) * k + ky) * k + kx]
                                 sum += Double(weight) * Double(x[i, sy, sx])
                             }
                         }

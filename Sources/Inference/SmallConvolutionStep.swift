@@ -15,7 +15,7 @@ struct SmallConvolutionStep {
     let height: Int
     let width: Int
     /// Weights packed by `loupe_small_conv_pack`, and the bias (zeros when the node has none).
-    let packed: [Float]
+    let packed: FloatStorage
     let bias: FloatStorage
     /// A block-grid-conditioned convolution's per-row biases and per-column shifts (4 floats
     /// each), used instead of `bias`.
@@ -54,24 +54,25 @@ struct SmallConvolutionStep {
         outChannels = p.outChannels
         self.height = height
         self.width = width
-        var packed = [Float](repeating: 0, count: loupe_small_conv_packed_count(Int32(p.inChannels)))
-        packed.withUnsafeMutableBufferPointer { target in
-            p.weights.withUnsafeBufferPointer { weights in
-                loupe_small_conv_pack(weights.baseAddress, Int32(p.inChannels), Int32(p.outChannels), target.baseAddress)
-            }
-        }
-        self.packed = packed
+        packed = FloatStorage([Float](repeating: 0, count: loupe_small_conv_packed_count(Int32(p.inChannels))))
         bias = FloatStorage(p.bias(quantizer: 0))
+        pack(p.weights)
+    }
+
+    /// Packs OIHW `weights` (this convolution's shape) for the kernel: at compilation, and
+    /// again when a quantizer-conditioned kernel's weights change (`CompiledNetwork.setQuantizer`).
+    func pack(_ weights: [Float]) {
+        weights.withUnsafeBufferPointer { weights in
+            loupe_small_conv_pack(weights.baseAddress, Int32(inChannels), Int32(outChannels), packed.pointer)
+        }
     }
 
     /// Runs on the calling thread, or with `threads` > 1 on that many OpenMP threads (the
     /// calling thread's `omp_set_num_threads` is not needed: the count is passed explicitly).
     func run() {
         let rows = grid.map { UnsafePointer($0.rows.pointer) }, columns = grid.map { UnsafePointer($0.columns.pointer) }
-        packed.withUnsafeBufferPointer { packed in
-            loupe_small_conv_run_grid(source, Int32(inChannels), Int32(height), Int32(width), packed.baseAddress,
-                                      bias.pointer, rows, columns, Int32(outChannels), destination, shuffled ? 1 : 0,
-                                      Int32(threads))
-        }
+        loupe_small_conv_run_grid(source, Int32(inChannels), Int32(height), Int32(width), packed.pointer,
+                                  bias.pointer, rows, columns, Int32(outChannels), destination, shuffled ? 1 : 0,
+                                  Int32(threads))
     }
 }

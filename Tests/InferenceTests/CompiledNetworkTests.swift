@@ -266,6 +266,45 @@ struct CompiledNetworkTests {
         }
     }
 
+    /// Kernels conditioned on the quantizer (`weight_quantizer`): `setQuantizer` repacks the
+    /// conv16 and small kernels' weights and reorders oneDNN's (a 1×1 convolution, and every
+    /// convolution without the project's kernels), back and forth, following the reference.
+    @Test func quantizerConditionedWeightsFollowSetQuantizer() throws {
+        var s = GraphSketch(scale: 2, seed: 29)
+        let a = s.prelu(s.conv("lr", 1, 16), 16)
+        let b = s.prelu(s.conv(a, 16, 16), 16)
+        let c = s.conv(b, 16, 8, kernel: 1)
+        let out = s.finish(c, 8)
+        s.conditionOnQuantizer()
+        s.conditionWeightsOnQuantizer()
+        let model = try s.model(output: out)
+        var random = SeededRandom(seed: 8)
+        let inputs = [random.map(channels: 1, height: 11, width: 17)]
+        for (threads, projectKernels) in [(1, true), (2, true), (1, false)] {
+            let network = try CompiledNetwork(graph: model.graph, width: 17, height: 11, threads: threads,
+                                              projectKernels: projectKernels)
+            var outputs: [Float: FeatureMap] = [:]
+            for q: Float in [0, 0.9, 0.3, 0.3, 1, 0] {
+                network.setQuantizer(q)
+                let fast = try network.run(inputs)
+                let slow = try ReferenceExecutor(graph: model.graph).run(inputs, quantizer: q)
+                #expect(fast.maximumDifference(to: slow) < Self.tolerance, "q \(q), \(threads) threads, \(projectKernels)")
+                if let earlier = outputs[q] { #expect(earlier.maximumDifference(to: fast) == 0) }
+                outputs[q] = fast
+            }
+        }
+        // without the bias conditioning, the weights alone need the architecture's quantizer too
+        var bare = GraphSketch(scale: 2, seed: 30)
+        let o = bare.finish(bare.conv("lr", 1, 8), 8)
+        bare.conditionWeightsOnQuantizer()
+        do {
+            _ = try bare.model(output: o)
+            Issue.record("weight_quantizer without the architecture's quantizer was accepted")
+        } catch {
+            #expect("\(error)".contains("bias_quantizer or weight_quantizer tensors without the architecture's quantizer"))
+        }
+    }
+
     @Test func twoThreadsGiveTheSameResult() throws {
         let model = try GraphSketch.designReference()
         let one = try compare(model, width: 40, height: 24, threads: 1)

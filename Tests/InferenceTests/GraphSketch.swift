@@ -123,6 +123,17 @@ struct GraphSketch {
         quantizer = ModelArchitecture.Quantizer(range: 127, codecs: ["vp8": [1, 0], "vp9": [0.8, -88]], fallback: fallback)
     }
 
+    /// Gives every convolution so far a random `weight_quantizer` (call `conditionOnQuantizer`
+    /// too, for the architecture's mapping).
+    mutating func conditionWeightsOnQuantizer() {
+        for i in nodes.indices where nodes[i].op == "conv2d" {
+            let name = nodes[i].output + ".weight_quantizer"
+            let o = nodes[i].outChannels ?? 0, c = nodes[i].inChannels ?? 0, k = nodes[i].kernel ?? 0
+            tensors.append(SafetensorsTensor(name: name, shape: [o, c, k, k], values: random.floats(o * c * k * k, -0.3, 0.3)))
+            nodes[i].weightQuantizer = name
+        }
+    }
+
     /// Gives the convolutions `outputs` a random `bias_phase` of period `period` (a block-grid
     /// conditioning, as Training/export.py writes with `train.py --phase`).
     mutating func conditionOnPhase(_ outputs: [String], period: Int) {

@@ -214,11 +214,11 @@ struct ModelFileTests {
         // default, and a tensor of the wrong shape.
         var bare = s
         bare.quantizer = nil
-        #expect(validationError(bare, output: out) == .invalidQuantizer("bias_quantizer tensors without the architecture's quantizer"))
+        #expect(validationError(bare, output: out) == .invalidQuantizer("bias_quantizer or weight_quantizer tensors without the architecture's quantizer"))
         var unused = GraphSketch(scale: 2)
         let u = unused.shuffle(unused.conv("lr", 1, 4), 2)
         unused.quantizer = ModelArchitecture.Quantizer(range: 127, codecs: ["vp8": [1, 0]], fallback: 0.5)
-        #expect(validationError(unused, output: u) == .invalidQuantizer("no convolution has a bias_quantizer"))
+        #expect(validationError(unused, output: u) == .invalidQuantizer("no convolution has a bias_quantizer or weight_quantizer"))
         var badDefault = s
         badDefault.quantizer?.fallback = 1.5
         #expect(validationError(badDefault, output: out)

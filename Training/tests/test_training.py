@@ -295,3 +295,34 @@ def test_block_grid_conditioning_starts_unchanged_exports_and_follows_the_frame(
     cols = ((17 + torch.arange(28)) % 16)[None]
     patch = m(win, q=q[:1], phase=(rows, cols))[1] - m.skip(win)
     assert (patch[..., 8:-8, 8:-8] - whole[..., 30:58, 42:82]).abs().max().item() < 1e-5
+
+
+def test_quantizer_weight_conditioning_starts_unchanged_and_exports():
+    torch.manual_seed(4)
+    base = Restorer(8, 2, 2, quantizer=True)
+    randomize(base, 2)
+    arch, tensors = base.export_graph()
+    m = Restorer.from_exported(arch, tensors, quantizer_weights=True)
+    lr = torch.randint(0, 256, (2, 1, 20, 26)).float()
+    q = torch.tensor([0.1, 0.95])
+    assert (m(lr, q=q)[1] - base(lr, q=q)[1]).abs().max().item() < 1e-5
+    with torch.no_grad():
+        for p in m.qweight:
+            p.normal_(0, 0.05)
+    y = m(lr, q=q)[1]
+    assert (y - base(lr, q=q)[1]).abs().max().item() > 1e-2
+    arch2, t2 = m.export_graph()
+    assert all(t2[n["weight_quantizer"]].shape == t2[n["weight"]].shape for n in arch2["nodes"] if n["op"] == "conv2d")
+    # the graph at q equals a plain graph whose weights are weight + q·Δ
+    g = run_graph(arch2, t2, {"lr": lr / 255}, q) + m.skip(lr)
+    assert (g - y).abs().max().item() < 1e-5
+    for b in range(2):
+        folded = {k: v for k, v in t2.items()}
+        for n in arch2["nodes"]:
+            if n["op"] == "conv2d":
+                folded[n["weight"]] = t2[n["weight"]] + float(q[b]) * t2[n["weight_quantizer"]]
+        plain = run_graph(arch2 | {"nodes": [{k: v for k, v in n.items() if k != "weight_quantizer"} for n in arch2["nodes"]]},
+                          folded, {"lr": lr[b:b + 1] / 255}, q[b:b + 1]) + m.skip(lr[b:b + 1])
+        assert (plain - y[b:b + 1]).abs().max().item() < 1e-5
+    r = Restorer.from_exported(arch2, t2)
+    assert r.quantizer_weights and (r(lr, q=q)[1] - y).abs().max().item() < 1e-5
