@@ -35,6 +35,16 @@ def export_onnx(model_path: Path, onnx_path: Path, h: int, w: int) -> dict:
     # a quantizer-conditioned network: its biases at the model's default quantizer (the node
     # rewrites a few hundred biases per frame; that is not part of this timing)
     q = torch.tensor([arch["quantizer"]["default"]]) if "quantizer" in arch else None
+    # quantizer-conditioned kernels: folded at that quantizer, as the node does per frame
+    if any(n.get("weight_quantizer") for n in arch["nodes"]):
+        tensors = dict(tensors)
+        nodes = []
+        for n in arch["nodes"]:
+            if n.get("weight_quantizer"):
+                tensors[n["weight"]] = tensors[n["weight"]] + float(q[0]) * tensors[n["weight_quantizer"]]
+                n = {k: v for k, v in n.items() if k != "weight_quantizer"}
+            nodes.append(n)
+        arch = dict(arch, nodes=nodes)
 
     class Graph(torch.nn.Module):
         def forward(self, *xs):
