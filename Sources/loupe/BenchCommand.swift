@@ -207,6 +207,11 @@ struct BenchRestore: ParsableCommand {
             print(String(format: "  the same on oneDNN alone (no CSmallConv kernels): %.1f ms (%.1f GMAC/s)", oneDNN,
                          Double(macs) / 1e6 / oneDNN))
         }
+        if file.graph.quantizer != nil {
+            let microseconds = try quantizerChangeMicroseconds(file)
+            print(String(format: "a change of the frame's quantizer (rewriting the conditioned biases and kernels): %.1f µs",
+                         microseconds))
+        }
         let bicubicMs = try bicubicMilliseconds()
         print(String(format: "bicubic x2 alone (luma + chroma, the skip and fallback): %.1f ms", bicubicMs))
         print("")
@@ -370,6 +375,19 @@ struct BenchRestore: ParsableCommand {
             let started = ContinuousClock.now
             for _ in 0..<runs { try network.execute() }
             return Double((ContinuousClock.now - started).microseconds) / 1000 / Double(runs)
+        } catch {
+            throw CommandFailure("\(error)")
+        }
+    }
+
+    /// `CompiledNetwork.setQuantizer` with a new value each call, one thread, µs per call.
+    private func quantizerChangeMicroseconds(_ file: ModelFile) throws -> Double {
+        do {
+            let network = try CompiledNetwork(graph: file.graph, width: 640, height: 360, threads: 1)
+            let runs = 2000
+            let started = ContinuousClock.now
+            for i in 0..<runs { network.setQuantizer(Float(i % 100 + 1) / 101) }
+            return Double((ContinuousClock.now - started).microseconds) / Double(runs)
         } catch {
             throw CommandFailure("\(error)")
         }
