@@ -286,7 +286,7 @@ extension CompiledNetwork {
         let size = dims(value: output)
         let shuffle = p.outChannels == 4 ? shuffled : nil
         let destination = try store(shuffle ?? output, desc: plainDesc(value: shuffle ?? output))
-        let step = SmallConvolutionStep(
+        var step = SmallConvolutionStep(
             p, source: UnsafePointer(source.buffer.assumingMemoryBound(to: Float.self)),
             destination: destination.buffer.assumingMemoryBound(to: Float.self), height: size[2], width: size[3],
             shuffled: shuffle != nil, threads: threads)
@@ -295,14 +295,13 @@ extension CompiledNetwork {
             step.pack(p.weights(quantizer: quantizer))
             conditionedWeights.append(.small(p, step))
         }
-        var gridStep = step
         if p.biasPhase != nil {
             let tables = GridTables(p, height: size[2], width: size[3], entry: SmallConvolutionStep.maximumOutChannels,
                                     rowsIncludeBias: true, quantizer: quantizer, originX: originX, originY: originY)
             gridTables.append(tables)
-            gridStep.grid = tables
+            step.grid = tables
         }
-        steps.append(.smallConvolution(gridStep))
+        steps.append(.smallConvolution(step))
         implementations.append("conv \(p.inChannels)→\(p.outChannels) k\(p.kernel) loupe small_conv:avx2"
                                + (shuffle != nil ? " + pixel_shuffle" : ""))
         return shuffle != nil
@@ -335,7 +334,7 @@ extension CompiledNetwork {
         }
         let size = dims(value: output)
         let destination = try store(output, desc: DNNLDesc.make(size, tag: dnnl_aBcd8b))
-        let step = Conv16Step(
+        var step = Conv16Step(
             p, inputBlock: inputBlock, slopes: slopes, source: UnsafePointer(source.buffer.assumingMemoryBound(to: Float.self)),
             destination: destination.buffer.assumingMemoryBound(to: Float.self), height: size[2], width: size[3],
             threads: threads)
@@ -344,14 +343,13 @@ extension CompiledNetwork {
             step.pack(p.weights(quantizer: quantizer))
             conditionedWeights.append(.conv16(p, step))
         }
-        var gridStep = step
         if p.biasPhase != nil {
             let tables = GridTables(p, height: size[2], width: size[3], entry: 16, rowsIncludeBias: true,
                                     quantizer: quantizer, originX: originX, originY: originY)
             gridTables.append(tables)
-            gridStep.grid = tables
+            step.grid = tables
         }
-        steps.append(.conv16(gridStep))
+        steps.append(.conv16(step))
         implementations.append("conv \(p.inChannels)→16 k3\(p.relu ? "+relu" : fusedName) loupe conv16:avx2")
         return (fusedCount, destination)
     }
